@@ -1,0 +1,49 @@
+"""kcdc_hep: the open analysis toolkit for the KASCADE Cosmic Ray Data Centre (KCDC) masterclass.
+
+Read any KCDC or masterclass file into one event model, histogram, fit and draw it:
+
+>>> import kcdc_hep
+>>> events = kcdc_hep.read("sample1_data.txt")          # doctest: +SKIP
+>>> kcdc_hep.estimate_energy(4.55575, 4.02881, 18.2060)  # doctest: +ELLIPSIS
+14.93...
+
+Entry points are imported lazily, so ``import kcdc_hep`` stays light (no uproot, hist or matplotlib until used).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+#: public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # event model and I/O
+    "FIELDS": "kcdc_hep.schema",
+    "PRIMARIES": "kcdc_hep.schema",
+    "read": "kcdc_hep.readers",
+    "iterate": "kcdc_hep.readers",
+    "write": "kcdc_hep.writers",
+    # physics
+    "estimate_energy": "kcdc_hep.estimators",
+    "estimate_lnA": "kcdc_hep.estimators",
+    "Cuts": "kcdc_hep.selections",
+    "select": "kcdc_hep.selections",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        msg = f"module 'kcdc_hep' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
