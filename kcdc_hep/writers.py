@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import numpy as np
 from kcdc_hep import schema
 from kcdc_hep.errors import OutputExistsError, SchemaError, UnsupportedFieldError
 
-__all__ = ["write"]
+__all__ = ["write", "write_chunks"]
 
 _FORMATS = {".root": "root", ".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 #: Component trees of the KCDC layout and the fields each holds.
@@ -55,32 +55,52 @@ def write(
     compression
         ROOT compression as ``(algorithm, level)``, e.g. ``("ZLIB", 1)``, ``("LZ4", 1)``; ``None`` for none.
     step_size
-        Events per basket batch when writing ROOT (bounds memory).
+        Events per basket batch (bounds memory while writing).
 
     Returns
     -------
     pathlib.Path
         The written file.
     """
+    _check_events(events)
+    chunks = (events[a : a + step_size] for a in range(0, max(len(events), 1), step_size))
+    return write_chunks(chunks, destination, overwrite=overwrite, format=format, compression=compression)
+
+
+def write_chunks(
+    chunks: Iterable[ak.Array],
+    destination: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    format: str | None = None,
+    compression: tuple[str, int] | None = DEFAULT_ROOT_COMPRESSION,
+) -> Path:
+    """Write a stream of event chunks (e.g. from :func:`kcdc_hep.iterate`) to one file, holding one chunk at a time.
+
+    Same options as :func:`write`; every chunk must have the same fields.
+    """
     path = Path(destination)
     fmt = format or _FORMATS.get(path.suffix.lower())
     if fmt not in ("root", "parquet", "csv"):
         msg = f"{path}: cannot tell the output format from the suffix {path.suffix!r}; use .root, .parquet or .csv"
-        raise SchemaError(msg)
-    if not isinstance(events, ak.Array) or not events.fields:
-        msg = "write() needs an awkward Array of event records (as returned by kcdc_hep.read)"
         raise SchemaError(msg)
     if path.exists() and not overwrite:
         msg = f"{path}: exists; pass overwrite=True (CLI: --overwrite) or choose another output name"
         raise OutputExistsError(msg)
     with _atomic(path) as tmp:
         if fmt == "root":
-            _write_root(events, tmp, compression=compression, step_size=step_size)
+            _write_root(chunks, tmp, compression=compression)
         elif fmt == "parquet":
-            ak.to_parquet(events, tmp, compression="zstd")
+            _write_parquet(chunks, tmp)
         else:
-            _write_csv(events, tmp, where=str(path))
+            _write_csv(chunks, tmp, where=str(path))
     return path
+
+
+def _check_events(events: object) -> None:
+    if not isinstance(events, ak.Array) or not events.fields:
+        msg = "write() needs an awkward Array of event records (as returned by kcdc_hep.read)"
+        raise SchemaError(msg)
 
 
 @contextlib.contextmanager
@@ -155,7 +175,7 @@ def _component(events: ak.Array, fields: tuple[str, ...]) -> tuple[np.ndarray, d
     return index, data
 
 
-def _write_root(events: ak.Array, tmp: Path, *, compression: tuple[str, int] | None, step_size: int) -> None:
+def _write_root(chunks: Iterable[ak.Array], tmp: Path, *, compression: tuple[str, int] | None) -> None:
     import uproot
 
     comp = None
@@ -163,43 +183,45 @@ def _write_root(events: ak.Array, tmp: Path, *, compression: tuple[str, int] | N
         algo, level = compression
         comp = getattr(uproot, algo.upper())(level)
     where = str(tmp)
-    general = _general_columns(events, where=where)
-    array = _component(events, ARRAY_FIELDS)
-    calor = _component(events, CALOR_FIELDS)
+    trees: dict[str, Any] = {}
+    offsets = {"ArrayIdx": 0, "CalorIdx": 0}
     with uproot.recreate(tmp, compression=comp) as f:
-        _tree(f, "KCDC", "KCDC general event data (kcdc_hep)", general, step_size)
-        if array is None and calor is None:
-            return
-        mapping: dict[str, np.ndarray] = {}
-        if array is not None:
-            mapping["ArrayIdx"] = array[0]
-        if calor is not None:
-            mapping["CalorIdx"] = calor[0]
-        _tree(f, "KCDCM", "KCDC mapping: entry in each component tree, -1 if none", mapping, step_size)
-        if array is not None:
-            _write_array_tree(f, array[1], step_size)
-        if calor is not None:
-            cols = {_branch_name(k): _numpy(v) for k, v in calor[1].items()}
-            _tree(f, "Calor", "KCDC calorimeter data", cols, step_size)
+        for events in chunks:
+            _check_events(events)
+            general = _general_columns(events, where=where)
+            array = _component(events, ARRAY_FIELDS)
+            calor = _component(events, CALOR_FIELDS)
+            _extend(f, trees, "KCDC", "KCDC general event data (kcdc_hep)", general)
+            if array is None and calor is None:
+                continue
+            mapping: dict[str, np.ndarray] = {}
+            for key, comp_data in (("ArrayIdx", array), ("CalorIdx", calor)):
+                if comp_data is not None:
+                    index = comp_data[0]
+                    mapping[key] = np.where(index >= 0, index + offsets[key], -1).astype(np.int32)
+                    offsets[key] += int((index >= 0).sum())
+            _extend(f, trees, "KCDCM", "KCDC mapping: entry in each component tree, -1 if none", mapping)
+            if array is not None:
+                _extend_array_tree(f, trees, array[1])
+            if calor is not None:
+                cols = {_branch_name(k): _numpy(v) for k, v in calor[1].items()}
+                _extend(f, trees, "Calor", "KCDC calorimeter data", cols)
 
 
-def _tree(f: Any, name: str, title: str, columns: dict[str, np.ndarray], step: int) -> None:
-    types = {k: v.dtype for k, v in columns.items()}
-    tree = f.mktree(name, types, title=title)
-    n = len(next(iter(columns.values()))) if columns else 0
-    for a in range(0, max(n, 1), step):
-        tree.extend({k: v[a : a + step] for k, v in columns.items()})
+def _extend(f: Any, trees: dict[str, Any], name: str, title: str, columns: dict[str, np.ndarray]) -> None:
+    if name not in trees:
+        trees[name] = f.mktree(name, {k: v.dtype for k, v in columns.items()}, title=title)
+    if columns and len(next(iter(columns.values()))):
+        trees[name].extend(columns)
 
 
-def _write_array_tree(f: Any, data: dict[str, ak.Array], step: int) -> None:
+def _extend_array_tree(f: Any, trees: dict[str, Any], data: dict[str, ak.Array]) -> None:
     """Per-station lists as ``Float_t EDeposit[ArrivalN]`` arrays sharing the counter ``ArrivalN``."""
     jagged = {k: v for k, v in data.items() if k in schema.STATION_FIELDS}
     if not jagged:
-        cols = {_branch_name(k): _numpy(v) for k, v in data.items()}
-        _tree(f, "Array", "KCDC array data", cols, step)
+        _extend(f, trees, "Array", "KCDC array data", {_branch_name(k): _numpy(v) for k, v in data.items()})
         return
-    first = next(iter(jagged.values()))
-    counts = ak.to_numpy(ak.num(first, axis=1)).astype(np.int32)
+    counts = ak.to_numpy(ak.num(next(iter(jagged.values())), axis=1)).astype(np.int32)
     for k, v in jagged.items():
         if not np.array_equal(ak.to_numpy(ak.num(v, axis=1)), counts):
             msg = f"per-station field {k!r} has list lengths that differ from the other station fields"
@@ -208,29 +230,53 @@ def _write_array_tree(f: Any, data: dict[str, ak.Array], step: int) -> None:
         msg = "n_stations differs from the length of the per-station lists"
         raise SchemaError(msg)
     records = ak.zip({_branch_name(k): v for k, v in jagged.items()})
-    tree = f.mktree(
-        "Array",
-        {"Station": records.type.content},
-        counter_name=lambda _: "ArrivalN",
-        field_name=lambda _, leaf: leaf,
-        title="KCDC array data (per-station lists)",
-    )
-    for a in range(0, len(records), step):
-        tree.extend({"Station": records[a : a + step]})
+    if "Array" not in trees:
+        trees["Array"] = f.mktree(
+            "Array",
+            {"Station": records.type.content},
+            counter_name=lambda _: "ArrivalN",
+            field_name=lambda _, leaf: leaf,
+            title="KCDC array data (per-station lists)",
+        )
+    if len(records):
+        trees["Array"].extend({"Station": records})
+
+
+def _write_parquet(chunks: Iterable[ak.Array], tmp: Path) -> None:
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for events in chunks:
+            _check_events(events)
+            table = ak.to_arrow_table(events, extensionarray=False)
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 # ------------------------------------------------------------------------------------------------------- CSV
-def _write_csv(events: ak.Array, tmp: Path, *, where: str) -> None:
-    import pyarrow as pa
+def _write_csv(chunks: Iterable[ak.Array], tmp: Path, *, where: str) -> None:
     import pyarrow.csv as pacsv
 
-    lists = [f for f in events.fields if events[f].ndim > 1]
-    if lists:
-        msg = (
-            f"{where}: CSV cannot hold the per-station lists {', '.join(lists)}; write ROOT or Parquet instead, "
-            "or select scalar fields (CLI: --columns)"
-        )
-        raise UnsupportedFieldError(msg)
-    table = ak.to_arrow_table(events, extensionarray=False)
-    pacsv.write_csv(table, tmp, write_options=pacsv.WriteOptions(include_header=True))
-    del pa
+    writer = None
+    try:
+        for events in chunks:
+            _check_events(events)
+            lists = [f for f in events.fields if events[f].ndim > 1]
+            if lists:
+                msg = (
+                    f"{where}: CSV cannot hold the per-station lists {', '.join(lists)}; write ROOT or Parquet "
+                    "instead, or select scalar fields (CLI: --columns)"
+                )
+                raise UnsupportedFieldError(msg)
+            table = ak.to_arrow_table(events, extensionarray=False)
+            if writer is None:
+                writer = pacsv.CSVWriter(str(tmp), table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()

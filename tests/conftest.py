@@ -23,3 +23,34 @@ def shared_data() -> Path:
 def rng() -> np.random.Generator:
     """A seeded random generator, so that every test run sees the same numbers."""
     return np.random.default_rng(20240611)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the parse cache and the default sample of the test run out of the user's cache directory."""
+    import os
+
+    os.environ.setdefault("KCDC_HEP_CACHE_DIR", str(tmp_path_factory.mktemp("kcdc_cache")))
+    os.environ.setdefault("KCDC_HEP_DEFAULT_SCALE", "0.002")
+
+
+@pytest.fixture(scope="session")
+def root_exe() -> str:
+    """Path of the ``root`` executable; skips (CI turns the skip into a failure) when ROOT is not installed."""
+    import shutil
+
+    exe = shutil.which("root")
+    if exe is None:
+        pytest.skip("ROOT not installed (pip install 'kcdc_hep[root]')")
+    return exe
+
+
+@pytest.fixture(scope="session")
+def pyroot():  # type: ignore[no-untyped-def]
+    """The PyROOT module in batch mode; skips (CI turns the skip into a failure) when ROOT is not installed."""
+    try:
+        import ROOT
+    except ImportError:
+        pytest.skip("ROOT not installed (pip install 'kcdc_hep[root]')")
+    ROOT.gROOT.SetBatch(True)
+    return ROOT

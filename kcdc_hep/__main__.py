@@ -1,0 +1,4 @@
+from kcdc_hep.cli import main
+import sys
+
+sys.exit(main())
