@@ -54,3 +54,27 @@ def pyroot():  # type: ignore[no-untyped-def]
         pytest.skip("ROOT not installed (pip install 'kcdc_hep[root]')")
     ROOT.gROOT.SetBatch(True)
     return ROOT
+
+
+#: Markers whose tests CI must run: with KCDC_HEP_STRICT_SKIPS=1 (set by .ci/run) their skip is a failure.
+_MUST_RUN = ("root", "shared_data")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    import os
+
+    if not report.skipped or os.environ.get("KCDC_HEP_STRICT_SKIPS") != "1":
+        return
+    marks = [m for m in _MUST_RUN if item.get_closest_marker(m) is not None]
+    fixtures = getattr(item, "fixturenames", ())
+    if "root_exe" in fixtures or "pyroot" in fixtures:
+        marks.append("root")
+    if "shared_data" in fixtures:
+        marks.append("shared_data")
+    if marks:
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.longrepr = f"skipped a test CI must run ({', '.join(sorted(set(marks)))}): {reason}"

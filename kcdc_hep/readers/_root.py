@@ -52,10 +52,36 @@ class RootLayout:
         return int(self.general.num_entries)
 
 
+def _check_length(source: Any, where: str) -> None:
+    """Compare the file size with the end the ROOT header records (fEND): a shorter file was cut off."""
+    import struct
+
+    if hasattr(source, "read") and hasattr(source, "seek"):
+        pos = source.tell()
+        head = source.read(20)
+        size = source.seek(0, 2)
+        source.seek(pos)
+    else:
+        with open(source, "rb") as fh:
+            head = fh.read(20)
+            size = fh.seek(0, 2)
+    if len(head) < 16 or head[:4] != b"root":
+        return
+    version = struct.unpack(">i", head[4:8])[0]
+    end = struct.unpack(">q", head[12:20])[0] if version >= 1000000 else struct.unpack(">i", head[12:16])[0]
+    if size < end:
+        msg = (
+            f"{where}: the ROOT file is truncated ({size:,} bytes of {end:,}); it may be truncated or corrupt "
+            "(an interrupted download or copy): fetch it again"
+        )
+        raise CorruptFileError(msg)
+
+
 def open_file(source: Any, *, where: str) -> Any:
     """uproot.open with damaged-file errors turned into :class:`CorruptFileError`."""
     import uproot
 
+    _check_length(source, where)
     try:
         return uproot.open(source)
     except _CORRUPT as err:
@@ -73,6 +99,9 @@ def layout(file: Any, *, where: str) -> RootLayout:
     except Exception as err:
         msg = f"{where}: cannot list the ROOT file's contents ({err}); it may be truncated or corrupt"
         raise CorruptFileError(msg) from err
+    if not classes:
+        msg = f"{where}: the ROOT file lists no objects at all; it is empty, truncated or corrupt"
+        raise CorruptFileError(msg)
     trees = {k: c for k, c in classes.items() if c in ("TTree", "ROOT::RNTuple", "ROOT::Experimental::RNTuple")}
     top = {k: c for k, c in trees.items() if "/" not in k} or trees
     if not top:

@@ -131,7 +131,11 @@ def parse_block(
             io.BytesIO(data) if not isinstance(data, pa.Buffer) else pa.BufferReader(data),
             read_options=pacsv.ReadOptions(column_names=names, use_threads=use_threads, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, ignore_empty_lines=True),
-            convert_options=pacsv.ConvertOptions(include_columns=include_unique, strings_can_be_null=False),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=include_unique,
+                column_types=_column_types(layout.names, names),
+                strings_can_be_null=False,
+            ),
         )
     except pa.ArrowInvalid as err:
         raise _malformed(data, layout, first_line, str(err)) from err
@@ -139,6 +143,21 @@ def parse_block(
         raise _malformed(data, layout, first_line, str(err)) from err
     rename = {u: n for n, u in source_to_unique.items()}
     return table.rename_columns([rename[c] for c in table.column_names])
+
+
+def _column_types(source: tuple[str, ...], unique: list[str]) -> dict[str, pa.DataType]:
+    """Arrow types for the columns the event model knows as numbers, so a stray word is an error, not a string."""
+    from kcdc_hep import schema
+
+    types: dict[str, pa.DataType] = {}
+    for name, u in zip(source, unique, strict=True):
+        canonical = schema.canonical_name(name)
+        f = schema.FIELDS.get(canonical) if canonical else None
+        if f is not None and f.dtype.startswith("float"):
+            types[u] = pa.float64()
+        elif f is not None and f.dtype.startswith("int") or name.strip().lower() in ("gt", "mt"):
+            types[u] = pa.int64()
+    return types
 
 
 def _malformed(data: bytes | pa.Buffer, layout: TextLayout, first_line: int, reason: str) -> MalformedRowError:
