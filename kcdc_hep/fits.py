@@ -718,7 +718,7 @@ def flux_spectrum(
     if not 0 < zenith_max_deg <= 90:
         msg = f"{where}: zenith_max_deg={zenith_max_deg} must be in (0, 90] degrees"
         raise SchemaError(msg)
-    edges = np.asarray(make_axis(bins, name="lgE").edges, dtype=float)
+    edges = np.asarray(make_axis(bins, name="lgE").edges, dtype=np.float64)
     lgE = column(events, "lgE", where=where)
     counts = np.histogram(lgE, bins=edges)[0].astype(float)
     if exposure_s is None:
@@ -1076,8 +1076,9 @@ def separation_line(sim_events: Any, *, light: str = "p", heavy: str = "Fe") -> 
     where = "separation_line"
     require(ak.fields(sim_events), ["lgNe", "lgNmu", "primary"], where=where)
     primary = column(sim_events, "primary", where=where).astype(str)
-    sym_l = lookup_primary(light).symbol if lookup_primary(light) else light
-    sym_h = lookup_primary(heavy).symbol if lookup_primary(heavy) else heavy
+    found_l, found_h = lookup_primary(light), lookup_primary(heavy)
+    sym_l = found_l.symbol if found_l is not None else light
+    sym_h = found_h.symbol if found_h is not None else heavy
     points = np.column_stack([column(sim_events, "lgNe", where=where), column(sim_events, "lgNmu", where=where)])
     finite = np.all(np.isfinite(points), axis=1)
     a, b = points[(primary == sym_l) & finite], points[(primary == sym_h) & finite]
@@ -1136,7 +1137,7 @@ def heavy_fraction(
     heavy ones below (see :attr:`SeparationLine.accuracy`). Empty bins give NaN.
     """
     where = "heavy_fraction"
-    edges = np.asarray(make_axis(energy_bins, name="lgE").edges, dtype=float)
+    edges = np.asarray(make_axis(energy_bins, name="lgE").edges, dtype=np.float64)
     lgE = column(events, "lgE", where=where)
     heavy = line.is_heavy(events)
     n = np.histogram(lgE, bins=edges)[0]

@@ -59,7 +59,9 @@ DEFAULT_BINS: dict[str, tuple[tuple[int, float, float], str]] = {
 }
 
 
-def make_axis(bins: BinSpec, *, name: str, label: str | None = None, circular: bool = False) -> hist.axis.AxesMixin:
+def make_axis(
+    bins: BinSpec, *, name: str, label: str | None = None, circular: bool = False
+) -> hist.axis.Regular | hist.axis.Variable:
     """A named hist axis from a bin specification, with the default range and label of ``name`` where known.
 
     Parameters
@@ -89,11 +91,12 @@ def make_axis(bins: BinSpec, *, name: str, label: str | None = None, circular: b
             raise SchemaError(msg)
         return hist.axis.Regular(n, default[1], default[2], name=name, label=label, circular=circular)
     if isinstance(bins, tuple) and len(bins) == 3 and isinstance(bins[0], int | np.integer):
-        n, low, high = bins
+        n_bins, low, high = bins
+        n = int(n_bins)
         if n < 1 or not high > low:
             msg = f"histograms: bins={bins!r} for {name} must be (n >= 1, low, high > low)"
             raise SchemaError(msg)
-        return hist.axis.Regular(int(n), float(low), float(high), name=name, label=label, circular=circular)
+        return hist.axis.Regular(n, float(low), float(high), name=name, label=label, circular=circular)
     edges = np.asarray(bins, dtype=float)
     if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0):
         msg = f"histograms: bin edges for {name} must be at least two strictly increasing numbers, got {bins!r}"
@@ -121,7 +124,7 @@ def _weights(weight: Any, n: int, events: Any, *, where: str) -> np.ndarray | No
     return w
 
 
-def _new(*axes: hist.axis.AxesMixin, weighted: bool) -> hist.Hist:
+def _new(*axes: Any, weighted: bool) -> hist.Hist:
     return hist.Hist(*axes, storage=hist.storage.Weight() if weighted else hist.storage.Int64())
 
 
