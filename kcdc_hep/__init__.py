@@ -29,7 +29,24 @@ _EXPORTS: dict[str, str] = {
     "estimate_energy": "kcdc_hep.estimators",
     "estimate_lnA": "kcdc_hep.estimators",
     "Cuts": "kcdc_hep.selections",
+    "Cutflow": "kcdc_hep.selections",
     "select": "kcdc_hep.selections",
+    # histograms (hist, named axes with units)
+    "histograms": "kcdc_hep",
+    # fits (iminuit; frozen result records)
+    "fit_gauss": "kcdc_hep.fits",
+    "fit_composition": "kcdc_hep.fits",
+    "flux_spectrum": "kcdc_hep.fits",
+    "read_flux_table": "kcdc_hep.fits",
+    "fit_knee": "kcdc_hep.fits",
+    "separation_line": "kcdc_hep.fits",
+    "heavy_fraction": "kcdc_hep.fits",
+    "FitResult": "kcdc_hep.fits",
+    "CompositionResult": "kcdc_hep.fits",
+    "FluxSpectrum": "kcdc_hep.fits",
+    "KneeResult": "kcdc_hep.fits",
+    "SeparationLine": "kcdc_hep.fits",
+    "HeavyFraction": "kcdc_hep.fits",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -40,7 +57,11 @@ def __getattr__(name: str) -> Any:
     if module is None:
         msg = f"module 'kcdc_hep' has no attribute {name!r}"
         raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
+    value = (
+        importlib.import_module(f"kcdc_hep.{name}")
+        if module == "kcdc_hep"
+        else getattr(importlib.import_module(module), name)
+    )
     globals()[name] = value
     return value
 

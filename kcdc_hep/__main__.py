@@ -1,4 +1,5 @@
-from kcdc_hep.cli import main
 import sys
+
+from kcdc_hep.cli import main
 
 sys.exit(main())

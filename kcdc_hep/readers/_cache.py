@@ -66,7 +66,7 @@ def store(path: Path, table: pa.Table) -> None:
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         os.close(fd)
         with pa.OSFile(tmp, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table)
+            writer.write_table(table.combine_chunks())  # one batch: memory-mapped columns need no copy
         os.replace(tmp, folder / name)
     except OSError:
         return  # a read-only or full cache never stops a read

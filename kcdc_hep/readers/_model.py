@@ -120,10 +120,14 @@ def _as_numpy(values: Any) -> Any:
         import pyarrow as pa
 
         if isinstance(values, pa.ChunkedArray | pa.Array):
-            if values.null_count == 0 and (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
-                return values.to_numpy()
-            if pa.types.is_timestamp(values.type) and values.null_count == 0:
-                return values.to_numpy()
+            plain = pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
+            if values.null_count == 0 and (plain or pa.types.is_timestamp(values.type)):
+                # per chunk: ChunkedArray.to_numpy would import pandas (0.3 s)
+                chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+                parts = [c.to_numpy(zero_copy_only=False) for c in chunks]
+                if not parts:
+                    return np.zeros(0, dtype=values.type.to_pandas_dtype())
+                return parts[0] if len(parts) == 1 else np.concatenate(parts)
             return ak.from_arrow(values, generate_bitmasks=False)
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         pass
