@@ -400,10 +400,7 @@ def corsika_id(symbols: np.ndarray | list[str]) -> np.ndarray:
     >>> corsika_id(["p", "Fe"]).tolist()
     [14, 5626]
     """
-    values = np.asarray(symbols, dtype=object)
-    uniques, inverse = np.unique(values.astype(str), return_inverse=True)
-    ids = np.array([(lookup_primary(u).corsika_id if lookup_primary(u) else -1) for u in uniques], dtype=np.int32)
-    return ids[inverse.reshape(values.shape)]
+    return _per_primary(symbols, "corsika_id")
 
 
 def mass_number(symbols: np.ndarray | list[str]) -> np.ndarray:
@@ -412,7 +409,13 @@ def mass_number(symbols: np.ndarray | list[str]) -> np.ndarray:
     >>> mass_number(["p", "He", "C", "Si", "Fe"]).tolist()
     [1, 4, 12, 28, 56]
     """
+    return _per_primary(symbols, "mass_number")
+
+
+def _per_primary(symbols: np.ndarray | list[str], attribute: str) -> np.ndarray:
+    """An integer attribute of :class:`Primary` for each code, ``-1`` for unknown codes (one lookup per code)."""
     values = np.asarray(symbols, dtype=object)
     uniques, inverse = np.unique(values.astype(str), return_inverse=True)
-    a = np.array([(lookup_primary(u).mass_number if lookup_primary(u) else -1) for u in uniques], dtype=np.int32)
-    return a[inverse.reshape(values.shape)]
+    found = [lookup_primary(u) for u in uniques.tolist()]
+    table = np.array([getattr(p, attribute) if p is not None else -1 for p in found], dtype=np.int32)
+    return table[inverse.reshape(values.shape)]
