@@ -10,6 +10,9 @@ from kcdc_hep.errors import MissingDependencyError
 #: module name -> (extra of kcdc_hep that provides it, what it is needed for)
 _EXTRAS: dict[str, tuple[str, str]] = {
     "ROOT": ("root", "the ROOT C++ cross-checks and PyROOT"),
+    "metakernel": ("root", "the ROOT C++ Jupyter kernel"),
+    "ipykernel": ("notebooks", "registering Jupyter kernels"),
+    "jupyter_client": ("notebooks", "registering Jupyter kernels"),
     "dask": ("dask", "running on a Dask cluster"),
     "distributed": ("dask", "running on a Dask cluster"),
     "dask_awkward": ("dask", "running on a Dask cluster"),
