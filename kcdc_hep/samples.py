@@ -1,0 +1,512 @@
+"""The synthetic masterclass and KCDC sample files, and the built-in default sample.
+
+:func:`generate` writes, from :func:`kcdc_hep.simulate.simulate`, files in the exact shapes of the masterclass
+(DESIGN §2.1) and of KCDC's ROOT export:
+
+=====================  ==========================================  ==========================================
+name                   file                                        full size (events)
+=====================  ==========================================  ==========================================
+``sample1``            ``sample1_data.txt`` (``E Ne Nmu Ze``)      4,102,999 data events
+``sample2``            ``sample2_simulation.csv``                  1,720,319 simulated events (p, He, C, Si, Fe)
+``sample3``            ``sample3_data.csv``                        1,500,317 data events with time and weather
+``events``             ``SmallDataSample_withDataArrays_ROOT.zip`` 1,080,295 data events with per-station and
+                       (member ``events.root``, KCDC trees)        calorimeter data
+``simulation``         ``simulation.root`` (flat tree with truth)  the events of ``sample2`` at full precision
+=====================  ==========================================  ==========================================
+
+Samples 1 and 3 come from one synthetic data set: sample 3 holds the events of an evenly spread subset of its runs
+(with all the columns), sample 1 every event but only four columns. Text values carry 6 significant digits, and the
+energy column is computed by the KCDC estimator from the *written* (rounded) sizes and zenith, so that it recomputes
+from the file to better than 1e-4.
+
+The same seed gives byte-identical files. uproot stamps the current time (TDatime) and a random UUID into every
+ROOT file; :func:`generate` fixes both (the time to the end of the KASCADE data, 2013-01-15, the UUID from the seed)
+while it writes, so that the ROOT files are byte-identical too.
+
+>>> files = generate(tmp, events=500, progress=False)   # doctest: +SKIP
+>>> sorted(files)                                         # doctest: +SKIP
+['events', 'sample1', 'sample2', 'sample3', 'simulation']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+import types
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import awkward as ak
+import numpy as np
+
+from kcdc_hep.errors import OutputExistsError, SchemaError
+from kcdc_hep.estimators import estimate_energy
+from kcdc_hep.simulate import simulate
+
+__all__ = [
+    "FILES",
+    "FULL_SIZES",
+    "SAMPLE_NAMES",
+    "default_sample",
+    "generate",
+    "round_significant",
+    "sample1_columns",
+    "sample2_columns",
+    "sample3_columns",
+]
+
+#: File name of each sample.
+FILES: dict[str, str] = {
+    "sample1": "sample1_data.txt",
+    "sample2": "sample2_simulation.csv",
+    "sample3": "sample3_data.csv",
+    "events": "SmallDataSample_withDataArrays_ROOT.zip",
+    "simulation": "simulation.root",
+}
+SAMPLE_NAMES: tuple[str, ...] = tuple(FILES)
+#: Events per sample at full size (the real masterclass and KCDC small-sample sizes).
+FULL_SIZES: dict[str, int] = {
+    "sample1": 4_102_999,
+    "sample2": 1_720_319,
+    "sample3": 1_500_317,
+    "events": 1_080_295,
+    "simulation": 1_720_319,
+}
+#: Significant digits of the text samples (as the masterclass slides show them).
+DIGITS = 6
+#: ROOT compression: LZ4 writes fast and decompresses fastest (the Python ``run()`` twin reads it), ROOT reads it.
+ROOT_COMPRESSION = ("LZ4", 1)
+#: Header lines of the text samples (DESIGN §2.1, exact).
+HEADERS = {
+    "sample1": ("E", "Ne", "Nmu", "Ze"),
+    "sample2": ("Particle", "lgE", "X", "Y", "CoreDist", "Ze", "Az", "lgNe", "lgNmu"),
+    "sample3": (
+        "datetime",
+        "particle_id",
+        "energy",
+        "zenith",
+        "azimuth",
+        "core_x",
+        "core_y",
+        "electron_number",
+        "muon_number",
+        "shower_age",
+        "temperature",
+        "pressure",
+    ),
+}
+#: Masterclass codes of the simulated primaries (``Particle`` column of sample 2).
+PARTICLE_CODES = {"p": "p", "He": "he", "C": "co", "Si": "si", "Fe": "fe", "N": "n", "O": "o", "gamma": "gm"}
+_STAGES = ("data", "sample1", "sample3", "simulation", "sample2", "simulation.root", "events", "events.root")
+_ROOT_TIME = datetime.datetime(2013, 1, 15, 0, 0, 0)
+_ROOT_LOCK = threading.Lock()
+_log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------------------------------------ numbers
+def round_significant(x: Any, digits: int = DIGITS) -> np.ndarray:
+    """Round to ``digits`` significant digits, vectorised; the result is the float nearest to the decimal.
+
+    Examples
+    --------
+    >>> round_significant(np.array([14.93354, 4.555749, 1003.6049, -22.43084, 0.0, 1234567.8])).tolist()
+    [14.9335, 4.55575, 1003.6, -22.4308, 0.0, 1234570.0]
+    """
+    x = np.asarray(x, dtype=float)
+    ax = np.abs(x)
+    e = np.floor(np.log10(np.where(ax > 0, ax, 1.0))).astype(int) - (digits - 1)
+    out = np.empty_like(x)
+    small = e <= 0  # scale by 10^-e >= 1: division by an exact power of ten is correctly rounded
+    out[small] = np.round(x[small] * 10.0 ** -e[small]) / 10.0 ** -e[small]
+    out[~small] = np.round(x[~small] / 10.0 ** e[~small]) * 10.0 ** e[~small]
+    return out
+
+
+def _sizes(scale: float | None, events: int | None) -> dict[str, int]:
+    if scale is not None and events is not None:
+        msg = "generate: give either scale= or events=, not both"
+        raise SchemaError(msg)
+    if events is not None:
+        if int(events) < 1:
+            msg = f"generate: events={events} must be at least 1"
+            raise SchemaError(msg)
+        return dict.fromkeys(FULL_SIZES, int(events))
+    s = 1.0 if scale is None else float(scale)
+    if not s > 0:
+        msg = f"generate: scale={scale} must be positive (1.0 = full size)"
+        raise SchemaError(msg)
+    return {k: max(1, round(n * s)) for k, n in FULL_SIZES.items()}
+
+
+# ------------------------------------------------------------------------------------------------ text files
+def _write_text(columns: dict[str, Any], header: tuple[str, ...], path: Path, delimiter: str) -> None:
+    """Write columns (numpy / arrow arrays, already rounded) with pyarrow's CSV writer, header written by hand."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    table = pa.table({name: columns[name] for name in header})
+    with open(path, "wb") as fh:
+        fh.write((delimiter.join(header) + "\n").encode())
+        pacsv.write_csv(
+            table,
+            fh,
+            write_options=pacsv.WriteOptions(
+                include_header=False, delimiter=delimiter, quoting_style="none", batch_size=1 << 16
+            ),
+        )
+
+
+def _rounded_energy(lgNe: np.ndarray, lgNmu: np.ndarray, zenith: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Rounded sizes and zenith, and the KCDC energy computed from the rounded values (then rounded)."""
+    ne, nmu, ze = round_significant(lgNe), round_significant(lgNmu), round_significant(zenith)
+    return round_significant(estimate_energy(ne, nmu, ze)), ne, nmu, ze
+
+
+def sample1_columns(events: ak.Array) -> dict[str, np.ndarray]:
+    """The columns of ``sample1_data.txt`` (``E Ne Nmu Ze``), rounded as written."""
+    e, ne, nmu, ze = _rounded_energy(*(ak.to_numpy(events[f]) for f in ("lgNe", "lgNmu", "zenith")))
+    return {"E": e, "Ne": ne, "Nmu": nmu, "Ze": ze}
+
+
+def sample2_columns(events: ak.Array) -> dict[str, Any]:
+    """The columns of ``sample2_simulation.csv``, rounded as written (``Particle`` as masterclass codes)."""
+    e, ne, nmu, ze = _rounded_energy(*(ak.to_numpy(events[f]) for f in ("lgNe", "lgNmu", "zenith")))
+    x, y = round_significant(ak.to_numpy(events.core_x)), round_significant(ak.to_numpy(events.core_y))
+    symbols = np.asarray(ak.to_numpy(events.primary)).astype(str)
+    uniq, inverse = np.unique(symbols, return_inverse=True)
+    codes = np.array([PARTICLE_CODES.get(u, u.lower()) for u in uniq])[inverse]
+    return {
+        "Particle": codes,
+        "lgE": e,
+        "X": x,
+        "Y": y,
+        "CoreDist": round_significant(np.hypot(x, y)),
+        "Ze": ze,
+        "Az": round_significant(ak.to_numpy(events.azimuth)),
+        "lgNe": ne,
+        "lgNmu": nmu,
+    }
+
+
+def sample3_columns(events: ak.Array) -> dict[str, Any]:
+    """The columns of ``sample3_data.csv``, rounded as written (``datetime`` to the second, UTC)."""
+    import pyarrow as pa
+
+    e, ne, nmu, ze = _rounded_energy(*(ak.to_numpy(events[f]) for f in ("lgNe", "lgNmu", "zenith")))
+    seconds = ak.to_numpy(events.time).astype("datetime64[s]")
+    r = {f: round_significant(ak.to_numpy(events[f])) for f in ("azimuth", "core_x", "core_y", "age")}
+    return {
+        "datetime": pa.array(seconds).cast(pa.string()),
+        "particle_id": np.zeros(len(e), dtype=np.int32),
+        "energy": e,
+        "zenith": ze,
+        "azimuth": r["azimuth"],
+        "core_x": r["core_x"],
+        "core_y": r["core_y"],
+        "electron_number": ne,
+        "muon_number": nmu,
+        "shower_age": r["age"],
+        "temperature": round_significant(ak.to_numpy(events.temperature)),
+        "pressure": round_significant(ak.to_numpy(events.pressure)),
+    }
+
+
+def _run_subset(events: ak.Array, n: int) -> ak.Array:
+    """The events of an evenly spread subset of the runs, ``n`` events (the last selected run may be cut)."""
+    if n >= len(events):
+        return events
+    run = ak.to_numpy(events.run)
+    starts = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+    n_runs = len(starts)
+    frac = n / len(events)
+    chosen = np.floor(np.arange(1, n_runs + 1) * frac) != np.floor(np.arange(n_runs) * frac)
+    lengths = np.diff(np.r_[starts, len(run)])
+    take = np.repeat(chosen, lengths)
+    idx = np.flatnonzero(take)
+    if len(idx) < n:  # rounding: add runs that were not chosen, in time order
+        extra = np.flatnonzero(~take)[: n - len(idx)]
+        idx = np.sort(np.r_[idx, extra])
+    return events[idx[:n]]
+
+
+# ------------------------------------------------------------------------------------------------ ROOT files
+class _NamedSink:
+    """An uproot sink that reports ``name`` as its path (uproot stores the file name in the file)."""
+
+    def __init__(self, sink: Any, name: str) -> None:
+        self._sink = sink
+        self._name = name
+
+    @property
+    def file_path(self) -> str:
+        return self._name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._sink, attr)
+
+
+@contextlib.contextmanager
+def _reproducible_root(seed: int, name: str) -> Iterator[None]:
+    """Make uproot write a fixed TDatime, a seed-derived UUID and the final file name: byte-identical ROOT files.
+
+    uproot calls ``datetime.datetime.now()`` for the file, directory, key and basket time stamps, ``uuid.uuid1``
+    for the file UUID, and records the name of the file it writes, which ``kcdc_hep.write`` makes a random
+    temporary name (it writes atomically); none of these is an option of ``kcdc_hep.write``. All three are replaced
+    for the duration of the block (a lock keeps concurrent writers in this process out).
+    """
+    import uproot.writing._cascade as cascade
+    import uproot.writing._cascadetree as cascadetree
+    import uproot.writing.writable as writable
+
+    class _FixedDatetime(datetime.datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime.datetime:  # type: ignore[override]
+            return _ROOT_TIME
+
+    shim = types.ModuleType("datetime")
+    shim.__dict__.update(datetime.__dict__)
+    shim.datetime = _FixedDatetime  # type: ignore[attr-defined]
+    hi, lo = (int(v) for v in np.random.SeedSequence(int(seed)).generate_state(2, np.uint64))
+    fixed_uuid = uuid.UUID(int=(hi << 64) | lo)
+
+    create_empty = cascade.create_empty
+
+    def named_create_empty(sink: Any, *args: Any, **kwargs: Any) -> Any:
+        return create_empty(_NamedSink(sink, name), *args, **kwargs)
+
+    modules = (cascade, cascadetree, writable)
+    with _ROOT_LOCK:
+        saved = [m.datetime for m in modules]
+        saved_uuid = writable.create.defaults["uuid_function"]
+        try:
+            for m in modules:
+                m.datetime = shim  # type: ignore[attr-defined]
+            writable.create.defaults["uuid_function"] = lambda: fixed_uuid
+            cascade.create_empty = named_create_empty
+            yield
+        finally:
+            for m, d in zip(modules, saved, strict=True):
+                m.datetime = d
+            writable.create.defaults["uuid_function"] = saved_uuid
+            cascade.create_empty = create_empty
+
+
+def _write_root(events: ak.Array, path: Path, seed: int) -> None:
+    from kcdc_hep.writers import write
+
+    with _reproducible_root(seed, path.name):
+        write(events, path, overwrite=True, compression=ROOT_COMPRESSION)
+
+
+def _write_zip(member: Path, archive: Path, name: str = "events.root") -> None:
+    """Store ``member`` uncompressed (ZIP_STORED) with a fixed time stamp, so the archive is byte-identical."""
+    info = zipfile.ZipInfo(name, date_time=(2013, 1, 15, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    info.external_attr = 0o644 << 16
+    with zipfile.ZipFile(archive, "w", allowZip64=True) as zf, open(member, "rb") as src, zf.open(info, "w") as dst:
+        shutil.copyfileobj(src, dst, 1 << 24)
+
+
+# ------------------------------------------------------------------------------------------------ generate
+def _seed_of(seed: int, name: str) -> np.random.SeedSequence:
+    """Independent random stream of one sample: a child of ``seed`` keyed by the sample's name."""
+    key = int.from_bytes(name.encode(), "little") % (1 << 32)
+    return np.random.SeedSequence(int(seed), spawn_key=(key,))
+
+
+def generate(
+    out: str | os.PathLike[str],
+    *,
+    scale: float | None = None,
+    events: int | None = None,
+    seed: int = 2940,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> dict[str, Path]:
+    """Write the synthetic masterclass samples and the KCDC-like ROOT files into the folder ``out``.
+
+    Parameters
+    ----------
+    out : path
+        Output folder (created if needed).
+    scale : float, optional
+        Fraction of the full size of every sample (default 1.0: the real sizes, see :data:`FULL_SIZES`).
+    events : int, optional
+        Events in every sample instead (for tests); exclusive with ``scale``.
+    seed : int
+        Random seed: the same seed writes byte-identical files.
+    overwrite : bool
+        Replace existing files; otherwise an existing file raises :class:`~kcdc_hep.errors.OutputExistsError`
+        before anything is written.
+    progress : bool
+        Show a progress bar over the stages.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        The written file of each sample (see :data:`FILES`).
+
+    Raises
+    ------
+    OutputExistsError
+        If an output file exists and ``overwrite`` is false.
+    SchemaError
+        On a bad ``scale`` or ``events``.
+    """
+    folder = Path(out)
+    sizes = _sizes(scale, events)
+    targets = {name: folder / fname for name, fname in FILES.items()}
+    existing = [str(p) for p in targets.values() if p.exists()]
+    if existing and not overwrite:
+        msg = f"{existing[0]}: exists; pass overwrite=True (CLI: --overwrite) or choose another output folder"
+        raise OutputExistsError(msg)
+    folder.mkdir(parents=True, exist_ok=True)
+    bar = _bar(progress)
+    try:
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".generate-") as tmpdir:
+            tmp = Path(tmpdir)
+            written: dict[str, Path] = {}
+            clock = [time.perf_counter(), ""]
+
+            def stage(name: str) -> None:
+                _tick()
+                clock[1] = name
+                bar.set_postfix_str(name)
+
+            def _tick() -> None:
+                now = time.perf_counter()
+                if clock[1]:
+                    _log.info("stage %s: %.2f s", clock[1], now - float(clock[0]))
+                clock[0] = now
+
+            def done(name: str, path: Path) -> None:
+                written[name] = path
+                bar.update(1)
+
+            # data: one synthetic data set, sample 1 all of it, sample 3 a subset of its runs
+            stage("data")
+            n_data = max(sizes["sample1"], sizes["sample3"])
+            data = simulate(n_data, seed=_seed_of(seed, "data"), kind="data")
+            bar.update(1)
+            stage("sample1")
+            p = tmp / FILES["sample1"]
+            _write_text(sample1_columns(data[: sizes["sample1"]]), HEADERS["sample1"], p, " ")
+            done("sample1", p)
+            stage("sample3")
+            p = tmp / FILES["sample3"]
+            _write_text(sample3_columns(_run_subset(data, sizes["sample3"])), HEADERS["sample3"], p, ",")
+            done("sample3", p)
+            del data
+            # simulation: sample 2 (text) and simulation.root (same events, full precision, with truth)
+            stage("simulation")
+            n_sim = max(sizes["sample2"], sizes["simulation"])
+            sim = simulate(n_sim, seed=_seed_of(seed, "simulation"), kind="simulation")
+            bar.update(1)
+            stage("sample2")
+            p = tmp / FILES["sample2"]
+            _write_text(sample2_columns(sim[: sizes["sample2"]]), HEADERS["sample2"], p, ",")
+            done("sample2", p)
+            stage("simulation.root")
+            p = tmp / FILES["simulation"]
+            _write_root(sim[: sizes["simulation"]], p, seed)
+            done("simulation", p)
+            del sim
+            # the KCDC small sample with data arrays
+            stage("events")
+            ev = simulate(sizes["events"], seed=_seed_of(seed, "events"), kind="data", stations=True, calorimeter=True)
+            bar.update(1)
+            stage("events.root")
+            root = tmp / "events.root"
+            _write_root(ev, root, seed)
+            del ev
+            p = tmp / FILES["events"]
+            _write_zip(root, p)
+            root.unlink()
+            done("events", p)
+            _tick()
+            for name, path in written.items():
+                os.replace(path, targets[name])
+    finally:
+        bar.close()
+    return {name: targets[name] for name in FILES}
+
+
+def _bar(progress: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=len(_STAGES), desc="generate", unit="stage", disable=not progress, leave=False)
+
+
+# ------------------------------------------------------------------------------------------------ default sample
+def _default_scale() -> float:
+    raw = os.environ.get("KCDC_HEP_DEFAULT_SCALE", "1.0")
+    try:
+        value = float(raw)
+    except ValueError as err:
+        msg = f"KCDC_HEP_DEFAULT_SCALE={raw!r} is not a number; set it to a fraction such as 0.01 (1.0 = full size)"
+        raise SchemaError(msg) from err
+    if not value > 0:
+        msg = f"KCDC_HEP_DEFAULT_SCALE={raw!r} must be positive (1.0 = full size)"
+        raise SchemaError(msg)
+    return value
+
+
+def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = True) -> Path:
+    """Path of a built-in sample, generated into the user cache on first use and reused afterwards.
+
+    The samples live in ``<cache>/samples/seed<seed>-scale<scale>`` (cache folder: ``KCDC_HEP_CACHE_DIR`` or the
+    user cache directory); ``KCDC_HEP_DEFAULT_SCALE`` (default 1.0, full size) chooses a smaller size for tests.
+    The folder is written under a temporary name and renamed when complete, so an interrupted first use leaves no
+    half-written sample behind.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`SAMPLE_NAMES` (``"sample1"``, ``"sample2"``, ``"sample3"``, ``"events"``, ``"simulation"``)
+        or a file name of :data:`FILES`.
+    seed : int
+        Random seed of the samples.
+    progress : bool
+        Show a progress bar while generating.
+
+    Returns
+    -------
+    pathlib.Path
+        The sample file.
+
+    Raises
+    ------
+    SchemaError
+        For an unknown sample name or a bad ``KCDC_HEP_DEFAULT_SCALE``.
+    """
+    from kcdc_hep.readers._cache import cache_dir
+
+    key = {v: k for k, v in FILES.items()}.get(name, name)
+    if key not in FILES:
+        msg = f"default_sample: unknown sample {name!r}; choose one of {', '.join(SAMPLE_NAMES)}"
+        raise SchemaError(msg)
+    scale = _default_scale()
+    folder = cache_dir() / "samples" / f"seed{seed}-scale{scale:g}"
+    if not all((folder / f).is_file() for f in FILES.values()):
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-"))
+        try:
+            generate(tmp, scale=scale, seed=seed, overwrite=True, progress=progress)
+            try:
+                os.replace(tmp, folder)
+            except OSError:  # another process finished first (or an incomplete folder is in the way)
+                if not all((folder / f).is_file() for f in FILES.values()):
+                    shutil.rmtree(folder, ignore_errors=True)
+                    os.replace(tmp, folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return folder / FILES[key]
