@@ -8,7 +8,10 @@ histograms (TH1 or TH2 of any storage) it checks the binning (edges), then
   ``GetMean``/``GetRMS`` must agree within ``tolerance`` (relative);
 - **shape mode** (different statistics): a χ² test like ``TH1::Chi2Test`` (``"UU"`` for unweighted
   histograms, ``"WW"`` otherwise) and a Kolmogorov–Smirnov test like ``TH1::KolmogorovTest`` on the binned
-  distributions; a histogram fails when either p-value is below ``alpha`` (default 0.01).
+  distributions. ``alpha`` (default 0.01) is the false-alarm probability of the *whole* comparison: with m
+  histogram pairs and two tests each, a pair fails when a p-value is below ``alpha / (2 m)`` (Bonferroni).
+  Without that correction, 16 histograms tested at 0.01 would flag about one in four comparisons of identical
+  distributions.
 
 ``mode="auto"`` chooses exact mode when every histogram pair has the same number of entries and shape mode
 otherwise. Both tests assume independent entries: for histograms with several entries per shower (per-station
@@ -90,7 +93,7 @@ class ComparisonReport:
 
     a: str
     b: str
-    mode: str
+    mode: str  # "exact", or "shape (...)" with the p-value threshold
     rows: tuple[ComparisonRow, ...]
 
     @property
@@ -266,7 +269,8 @@ def compare_files(
     tolerance
         Relative tolerance for bin edges, contents, errors, entries and mean/RMS (exact mode).
     alpha
-        Shape mode: a histogram pair fails when the χ² or the Kolmogorov–Smirnov p-value is below ``alpha``.
+        Shape mode: the false-alarm probability of the whole comparison; a histogram pair fails when its χ² or
+        Kolmogorov–Smirnov p-value is below ``alpha / (2 * number of histogram pairs)``.
     mode
         ``"exact"`` (bin for bin), ``"shape"`` (statistical tests) or ``"auto"``: exact when all histogram
         pairs have equal entries, shape otherwise.
@@ -290,6 +294,7 @@ def compare_files(
     if mode == "auto":
         same = all(ha[n].entries == hb[n].entries for n in common)
         mode = "exact" if same else "shape"
+    threshold = alpha / (2 * max(len(common), 1))
     rows: list[ComparisonRow] = []
     for name in sorted(set(ha) | set(hb) | set(oa) | set(ob), key=_order(ha, hb, oa, ob)):
         in_a, in_b = name in ha or name in oa, name in hb or name in ob
@@ -307,9 +312,11 @@ def compare_files(
             same = ca == cb and name not in ha and name not in hb
             rows.append(ComparisonRow(name, "not compared" if same else "different type", same, f"{ca} vs {cb}"))
             continue
-        rows.append(_compare_pair(ha[name], hb[name], tolerance=tolerance, alpha=alpha, mode=mode))
+        rows.append(_compare_pair(ha[name], hb[name], tolerance=tolerance, threshold=threshold, mode=mode))
     if plot_dir is not None:
         _plot(ha, hb, common, Path(plot_dir), os.fspath(a), os.fspath(b))
+    if mode == "shape":
+        mode = f"shape (p-value threshold {threshold:.3g} = {alpha:g} / {2 * len(common)})"
     return ComparisonReport(os.fspath(a), os.fspath(b), mode, tuple(rows))
 
 
@@ -321,7 +328,9 @@ def _order(*maps: dict[str, Any]) -> Any:
     return lambda name: first[name]
 
 
-def _compare_pair(x: HistogramData, y: HistogramData, *, tolerance: float, alpha: float, mode: str) -> ComparisonRow:
+def _compare_pair(
+    x: HistogramData, y: HistogramData, *, tolerance: float, threshold: float, mode: str
+) -> ComparisonRow:
     binning = _binning(x, y, tolerance)
     if binning:
         return ComparisonRow(x.name, "binning", False, f"different binning: {binning}")
@@ -335,10 +344,10 @@ def _compare_pair(x: HistogramData, y: HistogramData, *, tolerance: float, alpha
     if math.isnan(p_chi2) or math.isnan(p_ks):
         empty = "A" if x.values[x.inner].sum() <= 0 else "B"
         return ComparisonRow(x.name, "incompatible", False, f"histogram in {empty} is empty", None, None)
-    ok = p_chi2 >= alpha and p_ks >= alpha
+    ok = p_chi2 >= threshold and p_ks >= threshold
     detail = f"chi2/ndf = {chi2:.1f}/{ndf}; entries {x.entries:.0f} vs {y.entries:.0f}"
     if not ok:
-        detail += f"; p < {alpha:g}"
+        detail += f"; p < {threshold:.3g}"
     return ComparisonRow(x.name, "compatible" if ok else "incompatible", ok, detail, p_chi2, p_ks)
 
 

@@ -385,6 +385,9 @@ def run(
     if step_size < 1:
         msg = f"step_size must be a positive number of showers, not {step_size}"
         raise SchemaError(msg)
+    from kcdc_hep.readers import resolve
+
+    resolve(path_to_data)  # a missing input is reported before an existing output
     out = Path(output) if output is not None else Path(DEFAULT_OUTPUT)
     if out.exists() and not overwrite:
         msg = f"{out}: exists; pass overwrite=True (CLI: --overwrite) or choose another output name"

@@ -95,6 +95,6 @@ def install_kernels(
         spec["argv"][0] = sys.executable  # this environment's Python, which imports this environment's ROOT
         spec["display_name"] = display
         spec_file.write_text(json.dumps(spec, indent=1), encoding="utf-8")
-        path = manager.install_kernel_spec(str(folder), kernel_name=name, user=user, prefix=where, replace=True)
+        path = manager.install_kernel_spec(str(folder), kernel_name=name, user=user, prefix=where)
     lines.append(f"ROOT C++ kernel {name!r} ({display}) installed in {path}")
     return lines
