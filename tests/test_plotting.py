@@ -1,0 +1,277 @@
+"""The masterclass figures: drawn on the given axes, labelled with units, KASCADE wording, never blank."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import awkward as ak
+import hist
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from kcdc_hep import fits, histograms, plotting
+from kcdc_hep.errors import SchemaError
+
+FORBIDDEN = ("LHC", "CMS", "ATLAS", "ALICE", "LHCb", "TeV", "fb$^{-1}$")
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def texts(fig: Figure) -> list[str]:
+    """Every text of a figure: titles, labels, tick labels, legends, annotations."""
+    FigureCanvasAgg(fig).draw()
+    found = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+    return [t for t in found if t]
+
+
+def check_figure(fig: Figure) -> np.ndarray:
+    """Render with Agg; the image must not be blank and no LHC wording may appear. Returns the RGBA pixels."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba(), dtype=float)
+    assert pixels[..., :3].std() > 10, "the figure looks blank"
+    all_text = " ".join(texts(fig))
+    for word in FORBIDDEN:
+        assert word not in all_text, f"{word!r} in the figure: {all_text!r}"
+    assert "KASCADE" in all_text
+    return pixels
+
+
+def new_ax() -> tuple[Figure, object]:
+    fig = Figure()
+    return fig, fig.subplots()
+
+
+@pytest.fixture
+def events(rng: np.random.Generator) -> ak.Array:
+    """Toy showers: lgE falling like a power law, p and Fe with shifted sizes."""
+    n = 20_000
+    lgE = 15.0 + rng.exponential(1 / (1.7 * np.log(10)), n)
+    heavy = rng.random(n) < 0.4
+    ne = 4.9 + 1.2 * (lgE - 15) - 0.35 * heavy + rng.normal(0, 0.15, n)
+    nmu = 4.0 + 0.92 * (lgE - 15) + 0.16 * heavy + rng.normal(0, 0.08, n)
+    t0 = np.datetime64("2000-01-01T00:00:00", "ns").astype(np.int64)
+    return ak.Array(
+        {
+            "lgE": lgE,
+            "lgNe": ne,
+            "lgNmu": nmu,
+            "primary": np.where(heavy, "Fe", "p"),
+            "time": (t0 + np.arange(n, dtype=np.int64) * 400_000_000_000).astype("datetime64[ns]"),
+        }
+    )
+
+
+@pytest.fixture
+def composition() -> fits.CompositionResult:
+    edges = np.array([15.0, 15.5, 16.0, 16.5])
+    fr = np.array([[0.5, 0.2, 0.1, 0.1, 0.1], [0.4, 0.2, 0.15, 0.15, 0.1], [np.nan] * 5])
+    err = np.where(np.isfinite(fr), 0.03, np.nan)
+    lna = np.log([1, 4, 12, 28, 56])
+    return fits.CompositionResult(
+        primaries=("p", "He", "C", "Si", "Fe"),
+        lnA=tuple(lna),
+        energy_edges=edges,
+        fractions=fr,
+        fraction_errors=err,
+        covariance=np.zeros((3, 5, 5)),
+        mean_lnA=fr @ lna,
+        mean_lnA_err=np.array([0.1, 0.12, np.nan]),
+        n_data=np.array([1000, 400, 20]),
+        valid=np.array([True, True, False]),
+        observable="2d",
+        method="da",
+    )
+
+
+# ------------------------------------------------------------------------------------------------ figures
+def test_spectrum_log_axis_with_pev_axis(events: ak.Array) -> None:
+    fig, ax = new_ax()
+    with plotting.style():
+        drawn = plotting.plot_spectrum(histograms.spectrum(events), ax=ax)
+        plotting.kascade_label(ax, data=True)
+        check_figure(fig)
+    assert drawn.ax is ax
+    assert ax.get_yscale() == "log"
+    assert "lg(E/eV)" in ax.get_xlabel()
+    assert ax.get_ylabel().startswith("events")
+    assert drawn["pev_axis"].get_xlabel() == "E [PeV]"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["data"]
+
+
+def test_spectrum_overlays_a_mapping_with_primary_colours(events: ak.Array) -> None:
+    _, ax = new_ax()
+    hs = {p: histograms.spectrum(events[events.primary == p]) for p in ("p", "Fe")}
+    drawn = plotting.plot_spectrum(hs, ax=ax, pev_axis=False)
+    assert set(drawn.artists) == {"p", "Fe"}
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["p", "Fe"]
+    with pytest.raises(SchemaError, match="no histogram"):
+        plotting.plot_spectrum({}, ax=ax)
+
+
+def test_sizes_overlaid(events: ak.Array) -> None:
+    fig, ax = new_ax()
+    with plotting.style():
+        drawn = plotting.plot_sizes(histograms.sizes(events), ax=ax)
+        plotting.kascade_label(ax)
+        check_figure(fig)
+    assert set(drawn.artists) == {"lgNe", "lgNmu"}
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["electrons lg(Ne)", "muons lg(Nμ)"]
+    assert "lg(N)" in ax.get_xlabel()
+    with pytest.raises(SchemaError, match="sizes"):
+        plotting.plot_sizes(histograms.spectrum(events), ax=ax)
+
+
+def test_size_maps_fill_the_given_grid(events: ak.Array) -> None:
+    h = histograms.size_map(events, by_primary=True)
+    line = fits.separation_line(events)
+    fig = Figure(figsize=(15, 10))
+    grid = fig.subplots(2, 2)
+    with plotting.style():
+        drawn = plotting.plot_size_maps(h, axes=grid, line=line)
+        plotting.kascade_label(grid[0, 0], data=False)
+        check_figure(fig)
+    assert set(drawn.artists) == {"p", "Fe", "colorbar"}  # He, C, Si are empty here
+    assert grid[0, 0].texts or grid[0, 0].get_title()
+    assert "Simulation" in " ".join(texts(fig))
+    assert not grid[1, 0].axison and not grid[1, 1].axison  # spare axes switched off
+    for ax in grid.ravel()[:2]:
+        assert ax.get_xlabel() == "electrons lg(Ne)" and ax.get_ylabel() == "muons lg(Nμ)"
+        assert len(ax.lines) == 1  # the separation line
+    with pytest.raises(SchemaError, match="axes"):
+        plotting.plot_size_maps(h, axes=[grid[0, 0]])
+    with pytest.raises(SchemaError, match="by_primary"):
+        plotting.plot_size_maps(histograms.size_map(events), axes=grid)
+
+
+def test_size_map_data_with_line(events: ak.Array) -> None:
+    fig, ax = new_ax()
+    line = fits.separation_line(events)
+    with plotting.style():
+        drawn = plotting.plot_size_map(histograms.size_map(events), ax=ax, line=line)
+        plotting.kascade_label(ax)
+        check_figure(fig)
+    assert {"map", "line", "colorbar"} <= set(drawn.artists)
+    assert drawn["colorbar"].ax.get_ylabel() == "events per bin"
+    x, y = drawn["line"].get_data()
+    assert np.allclose(y, line.slope * x + line.intercept)
+    assert "light/heavy line" in ax.get_legend().get_texts()[0].get_text()
+
+
+def test_ratio_with_gaussian_in_legend(events: ak.Array) -> None:
+    h = histograms.ratio(events)
+    fit = fits.fit_gauss(h)
+    fig, ax = new_ax()
+    with plotting.style():
+        drawn = plotting.plot_ratio(h, fit, ax=ax)
+        plotting.kascade_label(ax)
+        check_figure(fig)
+    legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert f"μ = {fit['Mean']:.4f}" in legend and f"σ = {fit['Sigma']:.4f}" in legend
+    _, y = drawn["fit"].get_data()
+    assert y.max() == pytest.approx(fit["Constant"], rel=1e-3)
+    assert "lg(Ne) / lg(Nμ)" in ax.get_xlabel()
+
+
+def test_fractions_and_mean_lnA(composition: fits.CompositionResult) -> None:
+    fig = Figure(figsize=(10, 12))
+    top, bottom = fig.subplots(2, 1)
+    with plotting.style():
+        fr = plotting.plot_fractions(composition, ax=top)
+        ln = plotting.plot_mean_lnA(composition, ax=bottom)
+        plotting.kascade_label(top, data="Data + Simulation")
+        check_figure(fig)
+    assert set(fr.artists) == {"p", "He", "C", "Si", "Fe"}
+    # invalid bins are not drawn: 2 points per primary
+    assert len(fr["p"].lines[0].get_xdata()) == 2
+    assert fr["p"].lines[0].get_color() == plotting.PRIMARY_COLORS["p"]
+    assert [round(line.get_ydata()[0], 2) for line in ln["reference"]] == [0.0, 1.39, 2.48, 3.33, 4.03]
+    assert "lg(E/eV)" in bottom.get_xlabel() and "ln A" in bottom.get_ylabel()
+    assert top.get_ylim() == (0.0, 1.0)
+
+
+def test_flux_with_knee_and_reference(events: ak.Array) -> None:
+    flux = fits.flux_spectrum(events, bins=(15, 15.0, 16.5), zenith_max_deg=18.0)
+    knee = fits.fit_knee(flux, model="smooth", sharpness=10.0, method="poisson")
+    reference = fits.FluxSpectrum(**{**flux.__dict__, "label": "published KASCADE", "counts": None})
+    fig, ax = new_ax()
+    with plotting.style():
+        drawn = plotting.plot_flux(flux, knee, ax=ax, reference=reference)
+        plotting.kascade_label(ax)
+        check_figure(fig)
+    assert {"data", "fit", "knee", "reference"} <= set(drawn.artists)
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert "[PeV]" in ax.get_xlabel() and "GeV$^{1.7}$" in ax.get_ylabel()
+    legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert f"{knee.E_knee_PeV:.2f}" in legend and "published KASCADE" in legend
+    assert drawn["knee"].get_xdata()[0] == pytest.approx(knee.E_knee_PeV)
+
+
+def test_heavy_fraction(events: ak.Array) -> None:
+    line = fits.separation_line(events)
+    hf = fits.heavy_fraction(events, line, energy_bins=(6, 15.0, 16.5))
+    fig, ax = new_ax()
+    with plotting.style():
+        drawn = plotting.plot_heavy_fraction(hf, ax=ax)
+        plotting.kascade_label(ax)
+        check_figure(fig)
+    y = drawn["data"].lines[0].get_ydata()
+    assert np.all((y >= 0) & (y <= 1)) and len(y) == np.isfinite(hf.fraction).sum()
+    assert "lg(E/eV)" in ax.get_xlabel() and ax.get_ylabel() == "heavy fraction"
+
+
+# ------------------------------------------------------------------------------------------------ label, style
+@pytest.mark.parametrize(
+    ("data", "expected"), [(True, "Open Data"), (False, "Simulation"), ("Simulation", "Simulation")]
+)
+def test_kascade_label_never_lhc(data: bool | str, expected: str) -> None:
+    fig, ax = new_ax()
+    ax.plot([0, 1], [0, 1])
+    drawn = plotting.kascade_label(ax, data=data)
+    words = " ".join(t.get_text() for t in drawn if t is not None)
+    assert "KASCADE" in words and expected in " ".join(texts(fig))
+    check_figure(fig)
+
+
+def test_style_is_a_context_not_global() -> None:
+    before = dict(matplotlib.rcParams)
+    with plotting.style():
+        assert matplotlib.rcParams["font.size"] == 20
+        assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][1] == "#E69F00"
+    assert matplotlib.rcParams["font.size"] == before["font.size"]
+    assert matplotlib.rcParams["axes.prop_cycle"] == before["axes.prop_cycle"]
+
+
+def test_new_figure_when_no_ax(events: ak.Array) -> None:
+    drawn = plotting.plot_spectrum(histograms.spectrum(events))
+    assert drawn.ax.figure is not None
+    plt.close(drawn.ax.figure)
+
+
+def test_primary_colours_one_table() -> None:
+    assert plotting.color_of("fe") == plotting.color_of("Fe") == plotting.PRIMARY_COLORS["Fe"]
+    assert plotting.color_of("co") == plotting.PRIMARY_COLORS["C"]
+    assert len(set(plotting.PRIMARY_COLORS.values())) == len(plotting.PRIMARY_COLORS)
+
+
+def test_bad_histogram_is_a_plain_error() -> None:
+    _, ax = new_ax()
+    with pytest.raises(SchemaError, match="expected a histogram"):
+        plotting.plot_ratio([1, 2, 3], ax=ax)
+    h2 = hist.Hist.new.Reg(3, 0, 1).Reg(3, 0, 1).Int64()
+    with pytest.raises(SchemaError, match="1-D"):
+        plotting.plot_ratio(h2, ax=ax)
+
+
+def test_import_kcdc_hep_does_not_import_matplotlib() -> None:
+    code = "import sys, kcdc_hep; kcdc_hep.Cuts; print('matplotlib' in sys.modules, 'mplhep' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
