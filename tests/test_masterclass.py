@@ -1,0 +1,333 @@
+"""The main job: run_masterclass on small generated samples writes every output, and the outputs hold up.
+
+Closure: the measured sample is simulated with a known composition (half protons, half iron) and a knee at 4 PeV;
+the job must find them again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import kcdc_hep
+from kcdc_hep import masterclass
+from kcdc_hep.errors import MissingColumnError, MissingFileError, OutputExistsError
+from kcdc_hep.masterclass import FIGURES, live_time, run_masterclass
+from kcdc_hep.simulate import BrokenPowerLaw, simulate
+
+N_DATA = 200_000
+N_SIM = 150_000
+INJECTED = {"p": 0.5, "Fe": 0.5}
+INJECTED_LNA = 0.5 * math.log(56)
+ENERGY_BINS = (15.0, 15.3, 15.6, 16.0, 16.5)
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Small samples as files: data (sample-3-like, with times; 50 % p + 50 % Fe, knee 4 PeV) and simulation."""
+    folder = tmp_path_factory.mktemp("masterclass_inputs")
+    data = simulate(N_DATA, seed=11, kind="data", composition=INJECTED, lgE_range=(14.5, 18.0))
+    # the simulation: a harder spectrum, so that the templates are populated up to the highest energy bin
+    sim = simulate(
+        N_SIM,
+        seed=12,
+        kind="simulation",
+        lgE_range=(14.8, 17.5),
+        spectrum=BrokenPowerLaw(knee_PeV=4.0, gamma1=-2.0, gamma2=-2.0),
+    )
+    paths: dict[str, Any] = {"data": folder / "data.csv", "sim": folder / "sim.root"}
+    kcdc_hep.write(data, paths["data"])
+    kcdc_hep.write(sim, paths["sim"])
+    # masterclass sample 1 shape: only E Ne Nmu Ze, whitespace separated, no times, no core, no age
+    sample1 = folder / "sample1.txt"
+    first = data[:30_000]
+    rows = np.column_stack([np.asarray(first[f]) for f in ("lgE", "lgNe", "lgNmu", "zenith")])
+    np.savetxt(sample1, rows, fmt="%.5f", header="E Ne Nmu Ze", comments="")
+    paths["sample1"] = sample1
+    paths["n_data_selected"] = kcdc_hep.select(data, kcdc_hep.Cuts())[1].n_selected
+    return paths
+
+
+@pytest.fixture(scope="module")
+def result(samples: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> masterclass.MasterclassResult:
+    out = tmp_path_factory.mktemp("masterclass_out")
+    mp = pytest.MonkeyPatch()
+    mp.setattr(masterclass, "STEP_SIZE", 60_000)  # several chunks per input: exercises the streaming
+    try:
+        return run_masterclass(
+            data=samples["data"],
+            sim=samples["sim"],
+            out=out,
+            progress=False,
+            energy_bins=ENERGY_BINS,
+        )
+    finally:
+        mp.undo()
+
+
+# ------------------------------------------------------------------------------------------------ outputs
+def test_every_output_is_written(result: masterclass.MasterclassResult) -> None:
+    assert set(result.figures) == set(FIGURES)
+    for path in (*result.figures.values(), result.masterclass_root, result.summary_json, result.report):
+        assert path.is_file() and path.stat().st_size > 1000, path
+        assert path.parent == result.out
+    from PIL import Image
+
+    for name, path in result.figures.items():
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        with Image.open(path) as im:
+            pixels = np.asarray(im.convert("L"), dtype=float)
+            assert im.width >= 1000, f"{name}: {im.width} px is too small for a projector"
+        assert pixels.std() > 10, f"{name} looks blank"
+    assert not list(result.out.glob("*.part")) and not list(result.out.glob(".*"))
+
+
+def test_summary_has_all_keys_with_sane_values(result: masterclass.MasterclassResult, samples: dict[str, Any]) -> None:
+    s = json.loads(result.summary_json.read_text())
+    assert s == json.loads(json.dumps(dict(result.summary)))
+    for key in (
+        "cutflow",
+        "gauss_ratio",
+        "composition",
+        "knee",
+        "inputs",
+        "timings_s",
+        "separation_line",
+        "heavy_fraction",
+        "flux",
+        "exposure",
+        "cuts",
+    ):
+        assert key in s, key
+    flow = s["cutflow"]
+    assert flow["n_total"] == N_DATA == s["inputs"]["n_data_events"]
+    assert flow["n_selected"] == samples["n_data_selected"]
+    assert [st["name"] for st in flow["steps"]] == ["zenith", "core", "age"]
+    assert s["cutflow_simulation"]["n_total"] == N_SIM
+    g = s["gauss_ratio"]
+    assert 0.9 < g["mu"] < 1.5 and 0.01 < g["sigma"] < 0.3 and g["valid"]
+    assert 0 < g["errors"]["mu"] < 0.01 and g["mu_err"] == g["errors"]["mu"]
+    assert s["fit_errors"] == {}
+    assert s["cuts_switched_off"] == []
+    assert s["timings_s"]["total"] > 0
+    assert s["exposure"]["live_time_s"] > 0
+
+
+def test_composition_closure(result: masterclass.MasterclassResult) -> None:
+    """The data are 50 % protons and 50 % iron: the fit finds ⟨ln A⟩ = 2.01 and mostly p and Fe."""
+    comp = result.summary["composition"]
+    assert comp["primaries"] == ["p", "He", "C", "Si", "Fe"]
+    valid = [b for b in comp["bins"] if b["valid"]]
+    assert len(valid) >= 3
+    for b in valid:
+        assert sum(b["fractions"].values()) == pytest.approx(1.0)
+        assert b["fractions"]["p"] + b["fractions"]["He"] > 0.3
+        assert b["fractions"]["Fe"] + b["fractions"]["Si"] > 0.3
+        pull = (b["mean_lnA"] - INJECTED_LNA) / math.hypot(b["mean_lnA_err"], 0.1)
+        assert abs(pull) < 4, b
+    assert len(comp["bins"]) == len(ENERGY_BINS) - 1
+
+
+def test_knee_closure(result: masterclass.MasterclassResult) -> None:
+    """The data were simulated with a knee at 4 PeV, indices −2.7 and −3.1."""
+    knee = result.summary["knee"]
+    assert knee["valid"]
+    assert 2.0 < knee["E_knee_PeV"] < 8.0
+    assert abs(knee["E_knee_PeV"] - 4.0) < 4 * knee["errors"]["E_knee_PeV"] + 0.5
+    assert -3.0 < knee["gamma1"] < -2.3 and -3.8 < knee["gamma2"] < -2.8
+    assert knee["gamma2"] < knee["gamma1"]
+
+
+def test_heavy_fraction_and_line(result: masterclass.MasterclassResult) -> None:
+    line = result.summary["separation_line"]
+    assert line["light"] == "p" and line["heavy"] == "Fe" and line["accuracy"] > 0.8
+    hf = result.summary["heavy_fraction"]
+    f = np.array([x for x in hf["fraction"] if x is not None])
+    assert len(f) >= 3 and np.all((f > 0.3) & (f < 0.7))  # half iron, minus and plus misclassified showers
+
+
+# ------------------------------------------------------------------------------------------------ ROOT
+@pytest.mark.root
+def test_root_file_opens_in_root(result: masterclass.MasterclassResult, pyroot) -> None:  # type: ignore[no-untyped-def]
+    ROOT = pyroot
+    f = ROOT.TFile.Open(str(result.masterclass_root))
+    assert f and not f.IsZombie()
+    names = {k.GetName(): k.GetClassName() for k in f.GetListOfKeys()}
+    for name in ("data_spectrum", "data_lgNe", "data_lgNmu", "data_ratio", "data_zenith", "data_azimuth"):
+        assert names[name] == "TH1D", name
+    for name in ("data_size_map", "data_core_map", "sim_p_size_map", "sim_Fe_size_map", "data_size_map_ebin0"):
+        assert names[name] == "TH2D", name
+    assert {f"sim_{p}_spectrum" for p in ("p", "He", "C", "Si", "Fe")} <= set(names)
+    n_selected = result.summary["cutflow"]["n_selected"]
+    h = f.Get("data_spectrum")
+    assert h.GetEntries() == pytest.approx(n_selected)
+    assert h.GetXaxis().GetTitle() == "lg(E/eV)"
+    assert f.Get("data_lgNmu").Integral(0, h.GetNbinsX() + 1) == pytest.approx(n_selected)
+    sim_total = sum(f.Get(f"sim_{p}_size_map").GetEntries() for p in ("p", "He", "C", "Si", "Fe"))
+    assert sim_total == pytest.approx(result.summary["cutflow_simulation"]["n_selected"])
+    # the ROOT C++ side: the interpreter opens the file and fits the ratio as the masterclass macro would
+    ROOT.gInterpreter.Declare(
+        """
+        double kcdc_masterclass_mean(const char* path) {
+            TFile f(path);
+            auto h = f.Get<TH1D>("data_ratio");
+            auto r = h->Fit("gaus", "QS0");
+            return r->Parameter(1);
+        }
+        """
+    )
+    mean = ROOT.kcdc_masterclass_mean(str(result.masterclass_root))
+    assert mean == pytest.approx(result.summary["gauss_ratio"]["mu"], abs=1e-4)
+    f.Close()
+
+
+# ------------------------------------------------------------------------------------------------ browser
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The headless browser; skips with the reason when it is not installed (CI installs Debian's chromium)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        exe = shutil.which(name)
+        if exe:
+            return exe
+    pytest.skip("chromium not installed (apt-get install chromium); needed to open report.html in a real browser")
+
+
+def _browser(exe: str, url: str, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    cmd = [
+        exe,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=10000",
+        *extra,
+        url,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_report_opens_in_a_real_browser(result: masterclass.MasterclassResult, chromium: str, tmp_path: Path) -> None:
+    url = result.report.resolve().as_uri()
+    run = _browser(chromium, url, tmp_path / "profile", "--dump-dom")
+    assert run.returncode == 0, run.stderr[-2000:]
+    dom = run.stdout
+    body = re.search(r"<body[^>]*>", dom)
+    assert body is not None
+    assert 'data-report-status="ok"' in body.group(0), body.group(0)
+    n = len(FIGURES)
+    assert f'data-images-loaded="{n}/{n}"' in body.group(0)
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', dom)) == n
+    for name in FIGURES:
+        assert f'data-figure="{name}"' in dom
+    assert "Uncaught" not in run.stderr and "SyntaxError" not in run.stderr
+    shot = tmp_path / "report.png"
+    run = _browser(chromium, url, tmp_path / "profile2", f"--screenshot={shot}", "--window-size=1200,2000")
+    assert run.returncode == 0 and shot.stat().st_size > 10_000
+
+
+def test_report_is_self_contained_and_plain(result: masterclass.MasterclassResult) -> None:
+    text = result.report.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)=["'](?!data:|#)""", text), "the report must not load anything from outside"
+    for phrase in ("falls very steeply", "more muons", "knee", "heavy", "electrons"):
+        assert phrase in text
+    words = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
+    for word in ("LHC", "CMS", "ATLAS"):
+        assert word not in words
+
+
+# ------------------------------------------------------------------------------------------------ errors, overwrite
+def test_existing_outputs_are_refused_before_any_work(samples: dict[str, Any], tmp_path: Path) -> None:
+    (tmp_path / "summary.json").write_text("{}")
+    with pytest.raises(OutputExistsError, match="overwrite"):
+        run_masterclass(data=samples["data"], sim=Path("does-not-exist.csv"), out=tmp_path, progress=False)
+    assert (tmp_path / "summary.json").read_text() == "{}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
+
+
+def test_measured_data_as_simulation_is_a_plain_error(samples: dict[str, Any], tmp_path: Path) -> None:
+    with pytest.raises(MissingColumnError, match=r"which particle started each shower.*--sim"):
+        run_masterclass(data=samples["data"], sim=samples["data"], out=tmp_path / "o", progress=False)
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_file_is_a_plain_error(samples: dict[str, Any], tmp_path: Path) -> None:
+    with pytest.raises(MissingFileError, match="no such file"):
+        run_masterclass(data=tmp_path / "nope.csv", sim=samples["sim"], out=tmp_path / "o", progress=False)
+
+
+def test_sample1_without_times_core_or_age(samples: dict[str, Any], tmp_path: Path) -> None:
+    """Masterclass sample 1 (E Ne Nmu Ze) works: the cuts it cannot apply are switched off, no flux, no knee."""
+    r = run_masterclass(
+        data=samples["sample1"], sim=samples["sim"], out=tmp_path, progress=False, energy_bins=(15.0, 15.5, 16.0)
+    )
+    s = r.summary
+    assert [n.split()[0] for n in s["cuts_switched_off"]] == ["core_radius_max_m", "age_min", "age_max"]
+    assert [st["name"] for st in s["cutflow"]["steps"]] == ["zenith"]
+    assert "no event times" in s["knee"]["error"]
+    assert "mu" in s["gauss_ratio"]
+    assert set(r.figures) == set(FIGURES)
+
+
+def test_live_time_counts_only_short_gaps() -> None:
+    s = 1_000_000_000
+    t = np.array([0, 1, 3, 500, 501, 502], dtype=np.int64) * s
+    assert live_time(t) == 5.0
+    assert live_time(t[::-1]) == 5.0  # order does not matter
+    assert live_time(t[3:], previous_ns=int(t[2])) == 2.0  # gap of 497 s between chunks is a pause
+    assert live_time(t[1:], previous_ns=0) == 5.0
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.run(
+        [sys.executable, "-m", "kcdc_hep", "masterclass", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_cli_runs_the_main_job(samples: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "cli_out"
+    out.mkdir()
+    (out / "report.html").write_text("old")
+    refused = _cli("--data", str(samples["sample1"]), "--sim", str(samples["sim"]), "--out", str(out))
+    assert refused.returncode != 0 and "overwrite" in refused.stderr
+    run = _cli("--data", str(samples["sample1"]), "--sim", str(samples["sim"]), "--out", str(out), "--overwrite")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.strip() == f"report: {out / 'report.html'}"
+    assert (out / "report.html").read_text() != "old"
+    assert {p.name for p in out.iterdir()} >= {
+        "masterclass.root",
+        "summary.json",
+        "report.html",
+        *(f"{k}.png" for k in FIGURES),
+    }
+
+
+def test_cli_bad_data_is_one_line(samples: dict[str, Any], tmp_path: Path) -> None:
+    run = _cli("--data", str(tmp_path / "missing.csv"), "--sim", str(samples["sim"]), "--out", str(tmp_path / "o"))
+    assert run.returncode != 0
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kcdc-hep: error:") and "missing.csv" in lines[0]
+    assert "Traceback" not in run.stderr
