@@ -913,10 +913,14 @@ def _station_block(rng: np.random.Generator, ev: dict[str, np.ndarray]) -> dict[
     n_e = rng.binomial(n_tot, np.clip(lam_e_h / lam_h, 0.0, 1.0))
     n_mu = n_tot - n_e
     sec = (1.0 / ev["cz"]).astype(f32)[e_i]
-    # Landau-like response: ~30 % spread per particle, path length 1/cos θ
+    # Landau-like response: ~30 % spread per particle (at least 0.2 MIP each), path length 1/cos θ
     fe, fm = n_e.astype(f32), n_mu.astype(f32)
-    e_dep = f32(_EG_MIP_MEV) * sec * np.maximum(fe + f32(0.3) * np.sqrt(fe) * rng.standard_normal(k, f32), 0)
-    mu_dep = f32(_MU_MIP_MEV) * sec * np.maximum(fm + f32(0.3) * np.sqrt(fm) * rng.standard_normal(k, f32), 0)
+    e_dep = (
+        f32(_EG_MIP_MEV) * sec * np.maximum(fe + f32(0.3) * np.sqrt(fe) * rng.standard_normal(k, f32), f32(0.2) * fe)
+    )
+    mu_dep = (
+        f32(_MU_MIP_MEV) * sec * np.maximum(fm + f32(0.3) * np.sqrt(fm) * rng.standard_normal(k, f32), f32(0.2) * fm)
+    )
     # shower front: plane through the core (earlier upstream), curvature (R ≈ 2.5 km), thickness, jitter
     t = along * f32(-1.0 / C_M_PER_NS) + r * r * f32(1.0 / (2.0 * 2500.0 * C_M_PER_NS)) + r * f32(1.0 / 40.0)
     t += (f32(1.5) + r * f32(1.0 / 30.0)) * rng.standard_normal(k, f32)
