@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -50,7 +51,10 @@ def main() -> int:
     print(f"{'stage':<18}{'time [s]':>10}")
     for name, seconds in re.findall(r"stage (\S+): ([0-9.]+) s", proc.stderr):
         print(f"{name:<18}{float(seconds):>10.2f}")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = os.getloadavg()[0]
     print(f"{'total (process)':<18}{total:>10.2f}   (cpus: {os.cpu_count()}; target < 60 s at full size)")
+    print(f"{'cpu (user+sys)':<18}{usage.ru_utime + usage.ru_stime:>10.2f}   (load average now: {load:.1f})")
     for f in sorted(out.iterdir()):
         print(f"  {f.name:<42}{f.stat().st_size / 1e6:>10.1f} MB")
     if args.out is None:
