@@ -112,6 +112,9 @@ def _atomic(path: Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)  # mkstemp makes 0600; a normal new file respects the umask
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -144,8 +147,7 @@ def _general_columns(events: ak.Array, *, where: str) -> dict[str, np.ndarray]:
             out["Mt"] = (ns % 1_000_000_000).astype(np.int32)
             continue
         if name == "primary":
-            filled = ak.fill_none(values, "") if _is_option(values) else values
-            out["Primary"] = schema.corsika_id(np.asarray(ak.to_list(filled), dtype=object))
+            out["Primary"] = _corsika_ids(values)
             continue
         if values.ndim != 1 or _is_option(values):
             msg = f"{where}: field {name!r} is a list or has missing values and cannot be a flat ROOT branch"
@@ -156,6 +158,19 @@ def _general_columns(events: ak.Array, *, where: str) -> dict[str, np.ndarray]:
             raise UnsupportedFieldError(msg)
         out[_branch_name(name)] = arr
     return out
+
+
+def _corsika_ids(values: ak.Array) -> np.ndarray:
+    """Primary symbols -> CORSIKA ids (-1 unknown or missing), one lookup per distinct symbol."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    filled = ak.fill_none(values, "") if _is_option(values) else values
+    encoded = pc.dictionary_encode(ak.to_arrow(filled, extensionarray=False))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    table = schema.corsika_id(np.asarray(encoded.dictionary.to_pylist(), dtype=object))
+    return table[encoded.indices.to_numpy(zero_copy_only=False)] if len(table) else np.zeros(0, np.int32)
 
 
 def _component(events: ak.Array, fields: tuple[str, ...]) -> tuple[np.ndarray, dict[str, Any]] | None:
