@@ -39,7 +39,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import awkward as ak
 import hist
@@ -60,8 +60,9 @@ __all__ = [
     "run_masterclass",
 ]
 
-#: Energy bins (lg(E/eV) edges) of the composition and heavy-fraction fits: from full trigger efficiency (1 PeV) up.
-DEFAULT_ENERGY_BINS: tuple[float, ...] = (15.0, 15.25, 15.5, 15.75, 16.0, 16.5, 17.0)
+#: Energy bins (lg(E/eV) edges) of the composition and heavy-fraction fits: from full trigger efficiency (1 PeV) up
+#: to where the masterclass simulation (sample 2, 1.7 M showers) still has enough iron showers for a template.
+DEFAULT_ENERGY_BINS: tuple[float, ...] = (15.0, 15.2, 15.4, 15.6, 16.0)
 #: Bins of the all-particle flux, lg(E/eV): (n, low, high).
 FLUX_BINS: tuple[int, float, float] = (30, 15.0, 18.0)
 #: Energy range of the knee fit in GeV (1 PeV – 300 PeV).
@@ -70,6 +71,8 @@ KNEE_RANGE_GEV: tuple[float, float] = (1e6, 3e8)
 KNEE_SHARPNESS = 10.0
 #: Largest gap between consecutive events that still counts as data taking (runs are separated by longer gaps).
 MAX_GAP_S = 60.0
+#: Fewest showers per energy bin, in the data and in each simulated primary, for a composition fit.
+MIN_EVENTS = 50
 #: Events per chunk.
 STEP_SIZE = 500_000
 
@@ -163,12 +166,18 @@ def live_time(time_ns: np.ndarray, *, max_gap_s: float = MAX_GAP_S, previous_ns:
 
 
 # ================================================================================================== inputs
-def _default_inputs() -> tuple[list[str], list[str]]:
-    """The built-in default sample: data = sample-3-like measured events (with times), sim = sample 2 (primaries)."""
-    from kcdc_hep import samples  # the generator's module; files are made in the user cache on first use
+def _default_inputs(*, progress: bool) -> tuple[list[str], list[str]]:
+    """The built-in default sample: data = sample 3, sim = sample 2 (generated into the user cache on first use).
 
-    paths = samples.default_sample()
-    return [os.fspath(paths.sample3)], [os.fspath(paths.sample2)]
+    Sample 3 is the measured data set with every column: event times (for the flux and the knee), core position and
+    shower age (for all the quality cuts). Sample 1 holds the same showers (and more) with only E, Ne, Nmu, Ze, so
+    it would add no independent events and cannot be cut alike; sample 2 is the simulation with the primaries.
+    """
+    from kcdc_hep.samples import default_sample
+
+    data = default_sample("sample3", progress=progress)
+    sim = default_sample("sample2", progress=progress)
+    return [os.fspath(data)], [os.fspath(sim)]
 
 
 def _as_list(source: Any) -> list[str]:
@@ -178,15 +187,10 @@ def _as_list(source: Any) -> list[str]:
 
 
 def _peek_fields(path: str) -> list[str]:
-    """Field names of a file from its first few events (cheap: one small chunk is parsed)."""
-    chunks = iterate(path, step_size=1000)
-    try:
-        first = next(chunks)
-    except StopIteration:
-        return []
-    finally:
-        chunks.close()
-    return list(ak.fields(first))
+    """Field names of a file from its first few events (cheap: one small chunk is parsed, then the file is closed)."""
+    for first in iterate(path, step_size=1000):
+        return list(ak.fields(first))
+    return []
 
 
 def _check_fields(paths: list[str], needed: Sequence[str], *, role: str) -> list[str]:
@@ -214,18 +218,21 @@ def _check_fields(paths: list[str], needed: Sequence[str], *, role: str) -> list
     return common or []
 
 
-def _effective_cuts(cuts: Cuts, available: set[str]) -> tuple[Cuts, list[str]]:
-    """Switch off the cuts whose fields the inputs lack; say which."""
+def _effective_cuts(cuts: Cuts, data_fields: set[str], sim_fields: set[str]) -> tuple[Cuts, list[str]]:
+    """Switch off the cuts whose fields the data or the simulation lack (data and templates must be cut alike)."""
     changes: dict[str, None] = {}
     notes: list[str] = []
     for f in fields(cuts):
-        if getattr(cuts, f.name) is None:
-            continue
         options = _CUT_FIELDS.get(f.name, ())
-        if options and not any(set(opt) <= available for opt in options):
+        if getattr(cuts, f.name) is None or not options:
+            continue
+        lacking = [role for role, have in (("data", data_fields), ("simulation", sim_fields))
+                   if not any(set(opt) <= have for opt in options)]  # fmt: skip
+        if lacking:
             changes[f.name] = None
             need = " or ".join("+".join(o) for o in options)
-            notes.append(f"{f.name} switched off: the input has no {need}")
+            verb = "has" if len(lacking) == 1 else "have"
+            notes.append(f"{f.name} switched off: the {' and the '.join(lacking)} {verb} no {need}")
     return replace(cuts, **changes), notes
 
 
@@ -271,6 +278,11 @@ def _energy_axis(energy_bins: Sequence[float]) -> hist.axis.Variable:
     return hist.axis.Variable(np.asarray(energy_bins, dtype=float), name="lgE", label="lg(E/eV)")
 
 
+def _at(h: hist.Hist, *index: Any) -> hist.Hist:
+    """``h[index]`` as a histogram (for the type checker: slicing a hist can also give a number)."""
+    return cast(hist.Hist, h[index])
+
+
 def _h(*axes: Any) -> hist.Hist:
     return hist.Hist(*axes, storage=hist.storage.Int64())
 
@@ -284,6 +296,9 @@ class _SimHistograms:
         self.size_map = _h(ne, nmu, _primary_axis())
         self.ratio = _h(make_axis(None, name="ratio"), _primary_axis())
         self.templates = _h(_energy_axis(energy_bins), ne, nmu, _primary_axis())
+        # the light/heavy line is trained where it is used: on p and Fe showers in the energy range of the analysis
+        # (trained on all energies, the many showers near the trigger threshold would tilt it)
+        self.line_range = (float(energy_bins[0]), float(energy_bins[-1]))
         self.line_points: dict[str, list[np.ndarray]] = {"p": [], "Fe": []}
 
     def fill(self, lgE: np.ndarray, ne: np.ndarray, nmu: np.ndarray, primary: np.ndarray) -> None:
@@ -295,7 +310,8 @@ class _SimHistograms:
             self.ratio.fill(a / b, p)
             self.templates.fill(e, a, b, p)
             if p in self.line_points:
-                self.line_points[p].append(np.column_stack([a, b]).astype(np.float32))
+                use = (e >= self.line_range[0]) & (e < self.line_range[1])
+                self.line_points[p].append(np.column_stack([a[use], b[use]]))
 
 
 class _DataHistograms:
@@ -412,8 +428,8 @@ def _root_histograms(sim: _SimHistograms, data: _DataHistograms, energy_bins: Se
     out: dict[str, hist.Hist] = {
         "data_spectrum": _weighted(data.spectrum, "data: energy spectrum"),
         "data_flux_counts": _weighted(data.flux_counts, "data: events in the flux bins"),
-        "data_lgNe": _weighted(data.sizes[:, "lgNe"], "data: electron number"),
-        "data_lgNmu": _weighted(data.sizes[:, "lgNmu"], "data: muon number"),
+        "data_lgNe": _weighted(_at(data.sizes, slice(None), "lgNe"), "data: electron number"),
+        "data_lgNmu": _weighted(_at(data.sizes, slice(None), "lgNmu"), "data: muon number"),
         "data_size_map": _weighted(data.size_map, "data: lgNe vs lgNmu"),
         "data_ratio": _weighted(data.ratio, "data: lgNe/lgNmu"),
     }
@@ -424,15 +440,18 @@ def _root_histograms(sim: _SimHistograms, data: _DataHistograms, energy_bins: Se
     ebins = list(itertools.pairwise(energy_bins))
     for i, (lo, hi) in enumerate(ebins):
         out[f"data_size_map_ebin{i}"] = _weighted(
-            data.composition[i, :, :], f"data: lgNe vs lgNmu, {lo:g} <= lgE < {hi:g}"
+            _at(data.composition, i, slice(None), slice(None)), f"data: lgNe vs lgNmu, {lo:g} <= lgE < {hi:g}"
         )
     for p in sim.size_map.axes["primary"]:
-        out[f"sim_{p}_spectrum"] = _weighted(sim.spectrum[:, p], f"simulation {p}: energy spectrum")
-        out[f"sim_{p}_size_map"] = _weighted(sim.size_map[:, :, p], f"simulation {p}: lgNe vs lgNmu")
-        out[f"sim_{p}_ratio"] = _weighted(sim.ratio[:, p], f"simulation {p}: lgNe/lgNmu")
+        out[f"sim_{p}_spectrum"] = _weighted(_at(sim.spectrum, slice(None), p), f"simulation {p}: energy spectrum")
+        out[f"sim_{p}_size_map"] = _weighted(
+            _at(sim.size_map, slice(None), slice(None), p), f"simulation {p}: lgNe vs lgNmu"
+        )
+        out[f"sim_{p}_ratio"] = _weighted(_at(sim.ratio, slice(None), p), f"simulation {p}: lgNe/lgNmu")
         for i, (lo, hi) in enumerate(ebins):
             out[f"sim_{p}_size_map_ebin{i}"] = _weighted(
-                sim.templates[i, :, :, p], f"simulation {p}: lgNe vs lgNmu, {lo:g} <= lgE < {hi:g}"
+                _at(sim.templates, i, slice(None), slice(None), p),
+                f"simulation {p}: lgNe vs lgNmu, {lo:g} <= lgE < {hi:g}",
             )
     edges = hist.axis.Variable(np.asarray(energy_bins, dtype=float), name="lgE", label="lg(E/eV)")
     for name, counts in (("data_heavy_lgE", data.n_heavy), ("data_line_lgE", data.n_line)):
@@ -551,13 +570,12 @@ def run_masterclass(
         # ---------------------------------------------------------------- inputs
         stages.set_description("masterclass: checking inputs")
         if data is None or sim is None:
-            default_data, default_sim = _default_inputs()
+            default_data, default_sim = _default_inputs(progress=progress)
         data_paths = _as_list(data) if data is not None else default_data
         sim_paths = _as_list(sim) if sim is not None else default_sim
         data_fields = _check_fields(data_paths, _DATA_FIELDS, role="measured data")
         sim_fields = _check_fields(sim_paths, _SIM_FIELDS, role="simulation")
-        available = set(data_fields) & set(sim_fields)  # the same cuts for both, or the templates would not fit
-        used_cuts, cut_notes = _effective_cuts(cuts, available)
+        used_cuts, cut_notes = _effective_cuts(cuts, set(data_fields), set(sim_fields))
         timings["inputs"] = time.perf_counter() - t_start
         stages.update()
 
@@ -573,7 +591,9 @@ def run_masterclass(
                 sim_flows.append(flow)
                 where = "masterclass simulation"
                 sim_h.fill(
-                    *(column(sel, f, where=where) for f in ("lgE", "lgNe", "lgNmu")),
+                    column(sel, "lgE", where=where),
+                    column(sel, "lgNe", where=where),
+                    column(sel, "lgNmu", where=where),
                     column(sel, "primary", where=where).astype(str),
                 )
         sim_flow = _merge_cutflows(sim_flows)
@@ -708,12 +728,19 @@ def _fits(
         names = ("lgE", "lgNe", "lgNmu")
         data_ev = _entries_at_centres(data_h.composition, names)
         templates = {
-            str(p): _entries_at_centres(sim_h.templates[:, :, :, p], names) for p in sim_h.templates.axes["primary"]
+            str(p): _entries_at_centres(_at(sim_h.templates, slice(None), slice(None), slice(None), p), names)
+            for p in sim_h.templates.axes["primary"]
         }
         templates = {p: ev for p, ev in templates.items() if len(ev)}
         bins2d = (sim_h.templates.axes[1].edges, sim_h.templates.axes[2].edges)
         results["composition"] = fits.fit_composition(
-            data_ev, templates, observable="2d", energy_bins=energy_bins, bins=bins2d, method="da"
+            data_ev,
+            templates,
+            observable="2d",
+            energy_bins=energy_bins,
+            bins=bins2d,
+            method="da",
+            min_events=MIN_EVENTS,
         )
     except (FitError, SchemaError) as err:
         errors["composition"] = str(err)
@@ -761,11 +788,13 @@ def _figures(
 
     pngs: dict[str, bytes] = {}
 
-    def single(name: str, draw: Any, *, data: bool | str = True, loc: int = 0) -> None:
+    def single(
+        name: str, draw: Any, *, data: bool | str = True, loc: int = 0, rlabel: str = "KCDC masterclass"
+    ) -> None:
         fig = Figure()
         ax = fig.subplots()
         draw(ax)
-        plot.kascade_label(ax, data=data, loc=loc)
+        plot.kascade_label(ax, data=data, loc=loc, rlabel=rlabel)
         pngs[name] = _png(fig)
 
     with plot.style():
@@ -775,7 +804,7 @@ def _figures(
             lo, hi = ax.get_ylim()
             ax.set_ylim(lo, hi * 30)  # headroom for the label inside the axes
 
-        single("spectrum", spectrum, loc=1)
+        single("spectrum", spectrum, loc=1, rlabel="")  # the top axis (E in PeV) takes the space above
         single("sizes", lambda ax: plot.plot_sizes(data_h.sizes, ax=ax))
         fig = Figure(figsize=(18, 10.5))
         grid = fig.subplots(2, 3, sharex=True, sharey=True)

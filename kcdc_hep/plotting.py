@@ -34,6 +34,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import mplhep
 import numpy as np
+from cycler import cycler
 from matplotlib.colors import LogNorm
 
 from kcdc_hep.errors import SchemaError
@@ -96,7 +97,7 @@ _RC: dict[str, Any] = {
     "axes.titlesize": "medium",
     "legend.fontsize": 16,
     "legend.frameon": False,
-    "axes.prop_cycle": mpl.cycler(color=list(_OKABE_ITO)),
+    "axes.prop_cycle": cycler(color=list(_OKABE_ITO)),
     "lines.linewidth": 2.5,
     "lines.markersize": 8,
     "errorbar.capsize": 0,
@@ -286,7 +287,12 @@ def plot_spectrum(
     edges = np.zeros(2)
     for name, hh in items.items():
         values, variances, edges = _hist_arrays(hh, what="plot_spectrum")
-        c = color if (color is not None and len(items) == 1) else (DATA_COLOR if name == "data" else color_of(name))
+        if color is not None and len(items) == 1:
+            c: str | None = color
+        elif lookup_primary(name) is not None:
+            c = color_of(name)  # a primary keeps its colour in every figure
+        else:
+            c = DATA_COLOR if len(items) == 1 or name == "data" else None  # None: the style's colour cycle
         artists[name] = mplhep.histplot(
             values, edges, yerr=np.sqrt(variances), ax=ax, label=name, color=c, histtype="step", flow=None
         )
@@ -343,7 +349,8 @@ def plot_sizes(h: Any, *, ax: Axes | None = None, log: bool = False) -> Drawn:
 
 def _draw_map(values: np.ndarray, xedges: np.ndarray, yedges: np.ndarray, ax: Axes, norm: Any) -> Any:
     masked = np.ma.masked_less_equal(values.T, 0)
-    return ax.pcolormesh(xedges, yedges, masked, norm=norm, cmap=CMAP, rasterized=True)
+    ax.minorticks_off()  # minor ticks add nothing on a map and cost a second per figure to lay out
+    return ax.pcolormesh(xedges, yedges, masked, norm=norm, cmap=CMAP)
 
 
 def _draw_line(line: SeparationLine, ax: Axes, xedges: np.ndarray, *, annotate: bool = True) -> Any:
@@ -359,7 +366,7 @@ def _draw_line(line: SeparationLine, ax: Axes, xedges: np.ndarray, *, annotate: 
     if annotate:
         xm = xedges[0] + 0.3 * (xedges[-1] - xedges[0])
         ym = float(line.lgNmu_on_line(xm))
-        kw = {"color": "#CC79A7", "fontsize": "small", "ha": "center", "fontweight": "bold"}
+        kw: dict[str, Any] = {"color": "#CC79A7", "fontsize": "small", "ha": "center", "fontweight": "bold"}
         ax.text(xm, ym + 0.35, "heavy: more muons", **kw)
         ax.text(xm + 0.6, ym + 0.6 * line.slope - 0.35, "light: more electrons", **kw)
     return artist
@@ -400,6 +407,7 @@ def plot_size_map(
     artists: dict[str, Any] = {"map": mesh}
     if colorbar:
         artists["colorbar"] = ax.figure.colorbar(mesh, ax=ax, label="events per bin")
+        artists["colorbar"].ax.minorticks_off()
     if line is not None:
         artists["line"] = _draw_line(line, ax, xedges)
         _legend(ax, loc="upper left")
@@ -466,18 +474,24 @@ def plot_size_maps(
         artists[p] = _draw_map(values, xedges, yedges, ax, norm)
         if line is not None:
             _draw_line(line, ax, xedges, annotate=False)
-        ax.set_title(_primary_name(p), color=color_of(p), fontweight="bold")
+        ax.text(0.04, 0.95, _primary_name(p), transform=ax.transAxes, ha="left", va="top", color=color_of(p),
+                fontweight="bold", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})  # fmt: skip
         ax.set_xlim(xedges[0], xedges[-1])
         ax.set_ylim(yedges[0], yedges[-1])
         ax.set_xlabel("electrons lg(Ne)")
         ax.set_ylabel("muons lg(Nμ)")
-    for ax in flat[len(primaries) :]:
+    spare = flat[len(primaries) :]
+    for ax in spare:
         ax.set_axis_off()
     if colorbar and artists:
-        used = flat[: len(primaries)]
-        artists["colorbar"] = used[0].figure.colorbar(
-            next(iter(artists.values())), ax=used, label="simulated showers per bin"
-        )
+        mesh = next(iter(artists.values()))
+        label = "simulated showers per bin"
+        if spare:  # the colour bar goes into the first free panel
+            cax = spare[0].inset_axes((0.05, 0.05, 0.08, 0.9))
+            artists["colorbar"] = spare[0].figure.colorbar(mesh, cax=cax, label=label)
+        else:
+            artists["colorbar"] = flat[0].figure.colorbar(mesh, ax=flat[: len(primaries)], label=label)
+        artists["colorbar"].ax.minorticks_off()
     return Drawn(np.asarray(axes, dtype=object), artists)
 
 

@@ -45,9 +45,10 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         lgE_range=(14.8, 17.5),
         spectrum=BrokenPowerLaw(knee_PeV=4.0, gamma1=-2.0, gamma2=-2.0),
     )
-    paths: dict[str, Any] = {"data": folder / "data.csv", "sim": folder / "sim.root"}
+    paths: dict[str, Any] = {"data": folder / "data.csv", "sim": folder / "sim.root", "sim_small": folder / "small.csv"}
     kcdc_hep.write(data, paths["data"])
     kcdc_hep.write(sim, paths["sim"])
+    kcdc_hep.write(sim[:20_000], paths["sim_small"])  # for the tests of the plumbing, where physics does not matter
     # masterclass sample 1 shape: only E Ne Nmu Ze, whitespace separated, no times, no core, no age
     sample1 = folder / "sample1.txt"
     first = data[:30_000]
@@ -275,7 +276,7 @@ def test_missing_file_is_a_plain_error(samples: dict[str, Any], tmp_path: Path) 
 def test_sample1_without_times_core_or_age(samples: dict[str, Any], tmp_path: Path) -> None:
     """Masterclass sample 1 (E Ne Nmu Ze) works: the cuts it cannot apply are switched off, no flux, no knee."""
     r = run_masterclass(
-        data=samples["sample1"], sim=samples["sim"], out=tmp_path, progress=False, energy_bins=(15.0, 15.5, 16.0)
+        data=samples["sample1"], sim=samples["sim_small"], out=tmp_path, progress=False, energy_bins=(15.0, 15.5, 16.0)
     )
     s = r.summary
     assert [n.split()[0] for n in s["cuts_switched_off"]] == ["core_radius_max_m", "age_min", "age_max"]
@@ -311,9 +312,9 @@ def test_cli_runs_the_main_job(samples: dict[str, Any], tmp_path: Path) -> None:
     out = tmp_path / "cli_out"
     out.mkdir()
     (out / "report.html").write_text("old")
-    refused = _cli("--data", str(samples["sample1"]), "--sim", str(samples["sim"]), "--out", str(out))
+    refused = _cli("--data", str(samples["sample1"]), "--sim", str(samples["sim_small"]), "--out", str(out))
     assert refused.returncode != 0 and "overwrite" in refused.stderr
-    run = _cli("--data", str(samples["sample1"]), "--sim", str(samples["sim"]), "--out", str(out), "--overwrite")
+    run = _cli("--data", str(samples["sample1"]), "--sim", str(samples["sim_small"]), "--out", str(out), "--overwrite")
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.strip() == f"report: {out / 'report.html'}"
     assert (out / "report.html").read_text() != "old"
@@ -326,8 +327,26 @@ def test_cli_runs_the_main_job(samples: dict[str, Any], tmp_path: Path) -> None:
 
 
 def test_cli_bad_data_is_one_line(samples: dict[str, Any], tmp_path: Path) -> None:
-    run = _cli("--data", str(tmp_path / "missing.csv"), "--sim", str(samples["sim"]), "--out", str(tmp_path / "o"))
+    run = _cli(
+        "--data", str(tmp_path / "missing.csv"), "--sim", str(samples["sim_small"]), "--out", str(tmp_path / "o")
+    )
     assert run.returncode != 0
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("kcdc-hep: error:") and "missing.csv" in lines[0]
     assert "Traceback" not in run.stderr
+
+
+def test_default_sample_is_used_without_inputs(tmp_path: Path) -> None:
+    """No --data/--sim: the built-in sample 3 (data) and sample 2 (simulation); small in tests (conftest scale)."""
+    r = run_masterclass(out=tmp_path, progress=False)
+    s = r.summary
+    assert [Path(p).name for p in s["inputs"]["data"]] == ["sample3_data.csv"]
+    assert [Path(p).name for p in s["inputs"]["simulation"]] == ["sample2_simulation.csv"]
+    # masterclass sample 2 has no shower age: the age cut is switched off for data and simulation alike
+    assert s["cuts_switched_off"] == [
+        "age_min switched off: the simulation has no age",
+        "age_max switched off: the simulation has no age",
+    ]
+    assert [st["name"] for st in s["cutflow"]["steps"]] == ["zenith", "core"]
+    assert s["cutflow"]["n_selected"] > 0
+    assert r.report.is_file() and set(r.figures) == set(FIGURES)

@@ -140,7 +140,7 @@ def test_size_maps_fill_the_given_grid(events: ak.Array) -> None:
         plotting.kascade_label(grid[0, 0], data=False)
         check_figure(fig)
     assert set(drawn.artists) == {"p", "Fe", "colorbar"}  # He, C, Si are empty here
-    assert grid[0, 0].texts or grid[0, 0].get_title()
+    assert "proton (p)" in [t.get_text() for t in grid[0, 0].texts]
     assert "Simulation" in " ".join(texts(fig))
     assert not grid[1, 0].axison and not grid[1, 1].axison  # spare axes switched off
     for ax in grid.ravel()[:2]:
@@ -275,3 +275,9 @@ def test_import_kcdc_hep_does_not_import_matplotlib() -> None:
     code = "import sys, kcdc_hep; kcdc_hep.Cuts; print('matplotlib' in sys.modules, 'mplhep' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_single_spectrum_is_black_whatever_its_label(events: ak.Array) -> None:
+    _, ax = new_ax()
+    drawn = plotting.plot_spectrum(histograms.spectrum(events), ax=ax, label="measured showers", pev_axis=False)
+    assert matplotlib.colors.to_hex(drawn["measured showers"][0].stairs.get_edgecolor()) == "#000000"
