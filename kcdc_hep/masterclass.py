@@ -1022,10 +1022,11 @@ def _captions(s: Mapping[str, Any]) -> dict[str, str]:
             "detector does not see every shower any more."
         ),
         "sizes": (
-            "Every shower hits the ground with millions of electrons and thousands of muons. KASCADE counts both. "
+            "A shower reaches the ground with ten thousand to millions of electrons and thousands of muons. KASCADE "
+            "counts both. "
             "The blue curve shows how often each electron number lg(Ne) occurs, the red one the muon number "
             "lg(Nμ) (both as powers of ten: 5 means 100 000). <b>What to notice:</b> the two curves are shifted — a "
-            "shower has roughly ten times more electrons than muons."
+            "shower has several times more electrons than muons, and the higher the energy, the more of both."
         ),
         "size_maps_simulation": (
             "Computer-simulated showers started by different particles: protons (p), helium (He), carbon (C), "
