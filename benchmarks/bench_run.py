@@ -91,13 +91,20 @@ def main() -> int:
         print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
 
     med = {k: statistics.median(v) for k, v in times.items()}
+    best = {k: min(v) for k, v in times.items()}
     size = data.stat().st_size / 1e6
     print(f"\ninput: {data} ({size:.0f} MB); {os.cpu_count()} CPUs; medians of {args.repeat} runs (whole processes)")
-    print(f"  kcdc-hep run (Python, uproot + numpy, 2 threads) {med['python']:6.2f} s")
-    print(f"  KCDC_analyze_example.C+ (compiled C++ loop)      {med['cpp']:6.2f} s   C++/Python = "
-          f"{med['cpp'] / med['python']:.2f}")  # fmt: skip
-    print(f"  rdf_run.C+ (RDataFrame, EnableImplicitMT(2))     {med['rdf']:6.2f} s   RDF/Python = "
-          f"{med['rdf'] / med['python']:.2f}")  # fmt: skip
+    labels = {
+        "python": "kcdc-hep run (Python, uproot + numpy, 2 threads)",
+        "cpp": "KCDC_analyze_example.C+ (compiled C++ loop)",
+        "rdf": "rdf_run.C+ (RDataFrame, EnableImplicitMT(2))",
+    }
+    print(f"  {'':50s} {'median':>8s} {'best':>8s}   ratio to Python (median, best)")
+    for k, label in labels.items():
+        ratio = f"{med[k] / med['python']:.2f}, {best[k] / best['python']:.2f}"
+        print(f"  {label:50s} {med[k]:7.2f}s {best[k]:7.2f}s   {ratio}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"  load average at the end: {load:.1f} (other processes on the machine slow every command down)")
 
     from kcdc_hep.compare import compare_files
 

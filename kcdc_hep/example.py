@@ -101,14 +101,14 @@ class RootAxis:
                 t += 1
             else:
                 return np.searchsorted(np.asarray(self.edges), x, side="right").astype(np.intp)
-            np.fmax(t, 0, out=t)  # fmax/fmin also map NaN to 0; NaN values are set below
-            np.fmin(t, n + 1, out=t)
             whole = np.floor(t)
-            b = whole.astype(np.intp)
-            # ... then exact comparisons with ROOT's edges for the values near a bin edge
+            # ... then exact comparisons with ROOT's edges for the values near a bin edge (not for -inf, NaN)
             eps = 1e-3 if x.dtype.itemsize < 8 else 1e-7
             t -= whole
             near = np.flatnonzero((t < eps) | (t > 1 - eps))
+            np.fmax(whole, 0, out=whole)  # fmax/fmin also map NaN to 0 (x < 0 on a log axis); NaN x is set below
+            np.fmin(whole, n + 1, out=whole)
+            b = whole.astype(np.intp)
             if len(near):
                 xn, bn = x[near], b[near]
                 bn += up_edge[bn] <= xn
@@ -630,14 +630,14 @@ def _fill(acc: dict[str, _Accumulator], chunk: _Chunk, pool: ThreadPoolExecutor)
         r = np.sqrt(dx, out=dx)
         return r, _x_axis(acc["hEDepR"]).bin_index(r), valid
 
-    tasks = [
-        pool.submit(showers),
-        pool.submit(one, "hEDep", st["EDeposit"]),
-        pool.submit(one, "hMDep", st["MDeposit"]),
-        pool.submit(one, "hArrival", st["Arrival"]),
-        pool.submit(distance),
-    ]
-    _, i_e, i_mu, _, (r, i_r, valid) = (t.result() for t in tasks)
+    shower_task = pool.submit(showers)
+    e_task = pool.submit(one, "hEDep", st["EDeposit"])
+    mu_task = pool.submit(one, "hMDep", st["MDeposit"])
+    t_task = pool.submit(one, "hArrival", st["Arrival"])
+    r, i_r, valid = pool.submit(distance).result()
+    i_e, i_mu = e_task.result(), mu_task.result()
+    shower_task.result()
+    t_task.result()
     e_dep, mu_dep = st["EDeposit"], st["MDeposit"]
     if not valid.all():
         e_dep, mu_dep, i_e, i_mu = e_dep[valid], mu_dep[valid], i_e[valid], i_mu[valid]
