@@ -1134,10 +1134,10 @@ _EXERCISE_LIST: tuple[Exercise, ...] = (
     _ex(
         "03.ratio",
         "The ratio for every shower",
-        "Compute lgNe / lgNmu for every measured shower.",
+        "Compute lgNe / lgNmu for every measured (vertical) shower.",
         ("data",),
-        "Columns can be divided element by element: events['lgNe'] / ...",
-        "answer = events['lgNe'] / events['lgNmu']",
+        "Columns can be divided element by element: vertical['lgNe'] / ...",
+        "answer = vertical['lgNe'] / vertical['lgNmu']",
         _check_ratio,
     ),
     _ex(
@@ -1147,9 +1147,9 @@ _EXERCISE_LIST: tuple[Exercise, ...] = (
         ("simulation",),
         "Select the protons, make kcdc_hep.histograms.ratio(...), fit it with kcdc_hep.fit_gauss(...). "
         "μ is called 'Mean' in the fit result.",
-        "protons = sim[sim['primary'] == 'p']\n"
-        "fit = kcdc_hep.fit_gauss(kcdc_hep.histograms.ratio(protons))\n"
-        "answer = fit['Mean']",
+        "protons = sim_vertical[sim_vertical['primary'] == 'p']\n"
+        "fit_p = kcdc_hep.fit_gauss(kcdc_hep.histograms.ratio(protons))\n"
+        "answer = fit_p['Mean']",
         _check_mu,
     ),
     _ex(
@@ -1158,7 +1158,7 @@ _EXERCISE_LIST: tuple[Exercise, ...] = (
         "From the same fit, what is σ?",
         ("simulation",),
         "σ is called 'Sigma' in the fit result.",
-        "answer = fit['Sigma']",
+        "answer = fit_p['Sigma']",
         _check_sigma,
     ),
     _ex(
@@ -1229,8 +1229,8 @@ _EXERCISE_LIST: tuple[Exercise, ...] = (
         "Heavy showers in the data",
         "What fraction of the measured showers does the classifier call heavy?",
         ("data", "classifier"),
-        "classifier.is_heavy(events) gives True/False per shower; the mean of True/False is the fraction of True.",
-        "answer = np.mean(classifier.is_heavy(events))",
+        "classifier.is_heavy(vertical) gives True/False per shower; the mean of True/False is the fraction of True.",
+        "answer = np.mean(classifier.is_heavy(vertical))",
         _check_heavy_data,
     ),
 )
