@@ -47,6 +47,15 @@ _EXPORTS: dict[str, str] = {
     "KneeResult": "kcdc_hep.fits",
     "SeparationLine": "kcdc_hep.fits",
     "HeavyFraction": "kcdc_hep.fits",
+    # synthetic samples with known truth
+    "simulate": "kcdc_hep.simulate",
+    "generate": "kcdc_hep.samples",
+    "default_sample": "kcdc_hep.samples",
+    # figures (matplotlib/mplhep imported on first use)
+    "plotting": "kcdc_hep",
+    # the analyses
+    "run_masterclass": "kcdc_hep.masterclass",
+    "MasterclassResult": "kcdc_hep.masterclass",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -56,8 +56,22 @@ def pyroot():  # type: ignore[no-untyped-def]
     return ROOT
 
 
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The headless browser; skips with the reason when it is not installed (CI installs Debian's chromium)."""
+    import shutil
+
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        exe = shutil.which(name)
+        if exe:
+            return exe
+    pytest.skip("chromium not installed (apt-get install chromium); needed to open report.html in a real browser")
+
+
 #: Markers whose tests CI must run: with KCDC_HEP_STRICT_SKIPS=1 (set by .ci/run) their skip is a failure.
-_MUST_RUN = ("root", "shared_data")
+_MUST_RUN = ("root", "shared_data", "browser")
+#: fixtures that imply a marker
+_FIXTURE_MARKS = {"root_exe": "root", "pyroot": "root", "shared_data": "shared_data", "chromium": "browser"}
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -70,10 +84,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         return
     marks = [m for m in _MUST_RUN if item.get_closest_marker(m) is not None]
     fixtures = getattr(item, "fixturenames", ())
-    if "root_exe" in fixtures or "pyroot" in fixtures:
-        marks.append("root")
-    if "shared_data" in fixtures:
-        marks.append("shared_data")
+    marks += [mark for fixture, mark in _FIXTURE_MARKS.items() if fixture in fixtures]
     if marks:
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)

@@ -37,6 +37,12 @@ PUBLIC = {
     "KneeResult",
     "SeparationLine",
     "HeavyFraction",
+    "simulate",
+    "generate",
+    "default_sample",
+    "plotting",
+    "run_masterclass",
+    "MasterclassResult",
 }
 
 

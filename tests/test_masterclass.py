@@ -10,7 +10,6 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -193,16 +192,6 @@ def test_root_file_opens_in_root(result: masterclass.MasterclassResult, pyroot) 
 
 
 # ------------------------------------------------------------------------------------------------ browser
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """The headless browser; skips with the reason when it is not installed (CI installs Debian's chromium)."""
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        exe = shutil.which(name)
-        if exe:
-            return exe
-    pytest.skip("chromium not installed (apt-get install chromium); needed to open report.html in a real browser")
-
-
 def _browser(exe: str, url: str, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     cmd = [
         exe,
