@@ -1,0 +1,136 @@
+"""deploy/jupyterhub_config.py: a hub on localhost spawns a student's server with the masterclass workspace.
+
+The hub runs with the configuration a tutor uses, switched by environment variables to the test authenticator
+(``KCDC_HUB_AUTH=dummy``), free localhost ports and a temporary state folder. Through the REST API with an admin
+token the test creates a student, starts the student's server, checks that the server's own contents API lists the
+notebooks of the workspace the pre-spawn hook prepared, and stops everything (bounded: hub start 60 s, spawn 120 s;
+about 15 s in all here). Needs jupyterhub, jupyterhub-idle-culler and configurable-http-proxy
+(``npm install -g configurable-http-proxy``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = REPO / "deploy" / "jupyterhub_config.py"
+MASTERCLASS = ["01_python_and_data.ipynb", "02_data_analysis.ipynb", "03_particle_mass.ipynb",
+               "04_composition_and_knee.ipynb", "05_machine_learning.ipynb"]  # fmt: skip
+HUB_START_S, SPAWN_S = 60.0, 120.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _api(method: str, url: str, token: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"Authorization": f"token {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read()
+            return response.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(errors="replace")
+
+
+def _wait(what: str, timeout: float, probe: Any, hub: subprocess.Popen[bytes], log: Path) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if hub.poll() is not None:
+            pytest.fail(f"the hub exited while waiting for {what}:\n{log.read_text(errors='replace')[-4000:]}")
+        try:
+            result = probe()
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            result = None
+        if result:
+            return result
+        time.sleep(0.5)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}:\n{log.read_text(errors='replace')[-4000:]}")
+
+
+@pytest.mark.slow
+def test_hub_spawns_a_student_with_the_workspace(tmp_path: Path) -> None:
+    pytest.importorskip("jupyterhub")
+    pytest.importorskip("jupyterhub_idle_culler")
+    pytest.importorskip("jupyterlab")
+    if shutil.which("configurable-http-proxy") is None:
+        pytest.skip("configurable-http-proxy not installed (npm install -g configurable-http-proxy)")
+    port, token, root = _free_port(), "kcdc-hub-test-token-0123456789", tmp_path / "hub"
+    env = {
+        **os.environ,
+        "KCDC_HUB_ROOT": str(root),
+        "KCDC_HUB_IP": "127.0.0.1",
+        "KCDC_HUB_PORT": str(port),
+        "KCDC_HUB_API_PORT": str(_free_port()),
+        "KCDC_HUB_PROXY_API_PORT": str(_free_port()),
+        "KCDC_HUB_AUTH": "dummy",
+        "KCDC_HUB_ADMIN_TOKEN": token,
+        "KCDC_HUB_IDLE_TIMEOUT": "600",
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+    }
+    log_path = tmp_path / "hub.log"
+    log = log_path.open("wb")
+    hub = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(CONFIG)], cwd=tmp_path, env=env,
+                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait("the hub API", HUB_START_S, lambda: _api("GET", f"{base}/hub/api/", token)[0] == 200, hub, log_path)
+        status, _ = _api("POST", f"{base}/hub/api/users/alice", token)
+        assert status == 201, status
+        status, body = _api("POST", f"{base}/hub/api/users/alice/server", token)
+        assert status in (201, 202), body
+
+        def ready() -> bool:
+            status, user = _api("GET", f"{base}/hub/api/users/alice", token)
+            return status == 200 and bool(user["servers"].get("", {}).get("ready"))
+
+        _wait("alice's server", SPAWN_S, ready, hub, log_path)
+        workspace = root / "homes" / "alice" / "kcdc-masterclass"
+        assert all((workspace / n).is_file() for n in MASTERCLASS)
+        assert (workspace / "data" / "sample1_data.txt").is_file()
+        # the student's JupyterLab, through the proxy, serves the workspace
+        status, contents = _api("GET", f"{base}/user/alice/api/contents", token)
+        assert status == 200, contents
+        listed = {item["name"] for item in contents["content"]}
+        assert set(MASTERCLASS) <= listed and "data" in listed
+        # the idle culler runs as a hub service
+        status, services = _api("GET", f"{base}/hub/api/services", token)
+        assert status == 200 and "idle-culler" in services
+        status, _ = _api("DELETE", f"{base}/hub/api/users/alice/server", token)
+        assert status in (202, 204)
+    finally:
+        if hub.poll() is None:
+            os.killpg(hub.pid, signal.SIGTERM)  # the hub stops the proxy, the services and alice's server
+            try:
+                hub.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(hub.pid, signal.SIGKILL)
+                hub.wait(timeout=5)
+        log.close()
+        _kill_leftovers(root)
+
+
+def _kill_leftovers(root: Path) -> None:
+    """Stop a proxy the hub may have left (its pid file) so nothing outlives the test."""
+    pid_file = root / "jupyterhub-proxy.pid"
+    if pid_file.is_file():
+        with contextlib.suppress(ValueError, ProcessLookupError, PermissionError):
+            os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
