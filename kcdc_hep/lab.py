@@ -9,10 +9,6 @@ machine and on the JupyterHub, where ``deploy/jupyterhub_config.py`` calls it fo
         README.md                                               (what is where, in three lines)
 
 :func:`start_lab` (``kcdc-hep lab``) prepares it, registers the Jupyter kernels and starts JupyterLab there.
-
->>> ws = prepare_workspace(tmp_dir, samples=False)  # doctest: +SKIP
->>> [p.name for p in ws.notebooks][:1]              # doctest: +SKIP
-['01_python_and_data.ipynb']
 """
 
 from __future__ import annotations
@@ -27,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from kcdc_hep._optional import import_optional
 from kcdc_hep.errors import KcdcError, MissingFileError
@@ -221,7 +218,8 @@ def _register_kernels() -> str:
         from kcdc_hep.kernels import install_kernels
     except ImportError:
         return "kernels: kcdc_hep.kernels not available, using the default Python kernel"
-    for where in ({"sys_prefix": True}, {"user": True}):
+    places: tuple[dict[str, Any], ...] = ({"sys_prefix": True}, {"user": True})
+    for where in places:
         try:
             return "\n".join(install_kernels(**where))
         except (OSError, KcdcError) as err:  # read-only environment: try the user's folder

@@ -401,7 +401,7 @@ def explore_sizes_by_primary(simulation: Any) -> None:
                 sel = (lgE >= lo) & (lgE < hi) & (primary == p)
                 if not sel.any():
                     continue
-                h = histograms.sizes(simulation[sel], bins=(60, 2.0, 8.0))[:, name]
+                h: Any = histograms.sizes(simulation[sel], bins=(60, 2.0, 8.0))[:, name]
                 values = np.asarray(h.values(), dtype=float)
                 ax.stairs(values / values.sum(), h.axes[0].edges, color=plotting.color_of(p), lw=2.5,
                           label=f"{p} ({int(sel.sum())} showers)")  # fmt: skip
