@@ -54,6 +54,8 @@ _EXPORTS: dict[str, str] = {
     # figures (matplotlib/mplhep imported on first use)
     "plotting": "kcdc_hep",
     # the analyses
+    "run": "kcdc_hep.example",
+    "compare_files": "kcdc_hep.compare",
     "run_masterclass": "kcdc_hep.masterclass",
     "MasterclassResult": "kcdc_hep.masterclass",
 }

@@ -41,6 +41,8 @@ PUBLIC = {
     "generate",
     "default_sample",
     "plotting",
+    "run",
+    "compare_files",
     "run_masterclass",
     "MasterclassResult",
 }
