@@ -40,9 +40,20 @@ from typing import Any
 
 import numpy as np
 
-from kcdc_hep.errors import CorruptFileError, MissingColumnError, OutputExistsError, SchemaError
+from kcdc_hep.errors import CorruptFileError, MissingColumnError, MissingFileError, OutputExistsError, SchemaError
 
-__all__ = ["DEFAULT_OUTPUT", "HISTOGRAMS", "ExampleResult", "HistogramSpec", "RootAxis", "make_example_input", "run"]
+__all__ = [
+    "DEFAULT_OUTPUT",
+    "HISTOGRAMS",
+    "MACRO",
+    "ExampleResult",
+    "HistogramSpec",
+    "RootAxis",
+    "copy_macro",
+    "macro_path",
+    "make_example_input",
+    "run",
+]
 
 #: The output file of the C++ macro and of :func:`run` (in the working directory unless a path is given).
 DEFAULT_OUTPUT = "KCDC_analyze_example_output.root"
@@ -674,6 +685,41 @@ def _prefetch(chunks: Iterator[_Chunk], pool: ThreadPoolExecutor) -> Iterator[_C
 # --------------------------------------------------------------------------------------------- input
 #: Showers of the KCDC small sample (SmallDataSample_withDataArrays_ROOT.zip).
 KCDC_SMALL_SAMPLE_EVENTS = 1_080_295
+
+
+#: File name of the C++ macro this module twins.
+MACRO = "KCDC_analyze_example.C"
+
+
+def macro_path() -> Path:
+    """The C++ macro ``KCDC_analyze_example.C`` shipped with kcdc_hep (wheel: ``_macros``; checkout: ``macros/``).
+
+    Raises
+    ------
+    MissingFileError
+        If the installation lacks it.
+    """
+    from importlib import resources
+
+    candidates = [
+        Path(str(resources.files("kcdc_hep") / "_macros" / MACRO)),
+        Path(__file__).resolve().parents[1] / "macros" / MACRO,
+    ]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    msg = f"{MACRO} not found (looked in {', '.join(map(str, candidates))}); reinstall kcdc_hep"
+    raise MissingFileError(msg)
+
+
+def copy_macro(directory: str | os.PathLike[str] = ".", *, overwrite: bool = False) -> Path:
+    """Copy ``KCDC_analyze_example.C`` into ``directory`` (kept if already there: a student may have edited it)."""
+    import shutil
+
+    target = Path(directory) / MACRO
+    if overwrite or not target.exists():
+        shutil.copyfile(macro_path(), target)
+    return target
 
 
 def make_example_input(
