@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
                 made.append(path)
             results[k] = c.measure(c.self_case(SCRIPT, "histograms", path, step), repeats=repeats)
             c.log(f"[scaling] histograms {k}x: {results[k]['median_s']:.2f} s {results[k]['peak_rss_mib']:.0f} MiB")
-            rows.append(_row("iterate + 4 histograms (text)", k, results[k], results[1]))
+            rows.append(_row("iterate + spectrum, sizes, size map (text)", k, results[k], results[1]))
             if k > 1:
                 path.unlink()
                 made.remove(path)

@@ -36,13 +36,21 @@ def run_one(name: str, script: Path, *, quick: bool) -> dict[str, Any]:
     t0 = time.perf_counter()
     proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=None, cwd=c.REPO, check=False)
     elapsed = time.perf_counter() - t0
-    lines = [ln for ln in proc.stdout.decode(errors="replace").splitlines() if ln.strip()]
-    if proc.returncode != 0 or not lines:
+    stdout = proc.stdout.decode(errors="replace")
+    lines = [ln for ln in stdout.splitlines() if ln.strip()]
+    if proc.returncode != 0:
         return {"benchmark": name, "error": f"exit code {proc.returncode}", "elapsed_s": elapsed}
     try:
         result = json.loads(lines[-1])
-    except json.JSONDecodeError as err:
-        return {"benchmark": name, "error": f"last stdout line is not JSON ({err})", "elapsed_s": elapsed}
+        if not isinstance(result, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, IndexError):
+        # not following the protocol: keep what it printed, as text
+        result = {
+            "title": name,
+            "text": "\n".join(lines[-60:]),
+            "notes": ["this script does not follow the protocol (no JSON object on its last stdout line)"],
+        }
     result.setdefault("benchmark", name)
     result["elapsed_s"] = elapsed
     result["load_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
@@ -75,6 +83,8 @@ def markdown(doc: dict[str, Any]) -> str:
             + (" — quick mode" if result.get("quick") else ""),
             "",
         ]
+        if result.get("text"):
+            out += ["```text", result["text"], "```", ""]
         for table in result.get("tables", []):
             out += [f"**{table['title']}**", ""]
             out.append("| " + " | ".join(table["columns"]) + " |")
