@@ -119,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = add("run", _run, "the pure-Python twin of KCDC_analyze_example.C run(): histograms of events.root")
     sp.add_argument("input", nargs="?", default="events.root", help="events.root or the KCDC zip")
     sp.add_argument("--output", default=None, help="output ROOT file (default as the C++ macro)")
-    sp.add_argument("--step-size", type=int, default=200_000, help="events per chunk")
+    sp.add_argument("--step-size", type=int, default=50_000, help="events per chunk (default 50000)")
     sp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
 
     sp = add("compare", _compare, "compare the histograms of two ROOT files; exit 0 only if they agree")

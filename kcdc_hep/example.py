@@ -359,7 +359,7 @@ def run(
     path_to_data: str | os.PathLike[str] = "events.root",
     *,
     output: str | os.PathLike[str] | None = None,
-    step_size: int = 200_000,
+    step_size: int = 50_000,
     overwrite: bool = False,
     progress: bool | None = None,
 ) -> ExampleResult:
@@ -375,7 +375,9 @@ def run(
     output
         Output ROOT file; default :data:`DEFAULT_OUTPUT` in the working directory, as the macro.
     step_size
-        Showers per chunk; memory stays bounded by it (and by the largest basket of the file).
+        Showers per chunk; memory stays bounded by it (and by the largest basket of the file). The default keeps
+        the per-station temporaries (~36 stations a shower) under glibc's 32 MB mmap ceiling, so they are reused
+        instead of page-faulted in afresh for every chunk: 3.7 s instead of 6.3 s on the full KCDC sample.
     overwrite
         Replace an existing output file (the C++ macro always does).
     progress

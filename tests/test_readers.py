@@ -70,6 +70,7 @@ def test_sample2_with_pandas_index_maps_primary_codes(tmp_path: Path) -> None:
     text = "," + SAMPLE2.replace("\nco,", "\n0,co,").replace("\nfe,", "\n1,fe,")
     events = kcdc_hep.read(_write(tmp_path / "s2.csv", text))
     assert ak.to_list(events.primary) == ["C", "Fe"]
+    assert not events.primary.layout.is_option  # every code known: no missing values in the type
     assert events.core_dist[0] == pytest.approx(71.2898)
     assert "Unnamed: 0" not in events.fields and "" not in events.fields
 

@@ -409,7 +409,7 @@ def _parquet_chunks(
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(target)
+        pf = pq.ParquetFile(target, pre_buffer=False)  # pre-buffered column chunks would stay in memory
     except Exception as err:
         msg = f"{src.where}: not a readable Parquet file ({err}); it may be truncated or corrupt"
         raise CorruptFileError(msg) from err

@@ -124,9 +124,9 @@ def _as_numpy(values: Any) -> Any:
             if values.null_count == 0 and (plain or pa.types.is_timestamp(values.type)):
                 # per chunk: ChunkedArray.to_numpy would import pandas (0.3 s)
                 chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
-                parts = [c.to_numpy(zero_copy_only=False) for c in chunks]
+                parts = [_chunk_numpy(c) for c in chunks]
                 if not parts:
-                    return np.zeros(0, dtype=values.type.to_pandas_dtype())
+                    return np.zeros(0, dtype=_numpy_dtype(values.type))
                 return parts[0] if len(parts) == 1 else np.concatenate(parts)
             return ak.from_arrow(values, generate_bitmasks=False)
     except ImportError:  # pragma: no cover - pyarrow is a dependency
@@ -136,6 +136,23 @@ def _as_numpy(values: Any) -> Any:
             return ak.to_numpy(values)
         return values
     return np.asarray(values)
+
+
+def _numpy_dtype(arrow_type: Any) -> np.dtype[Any]:
+    import pyarrow as pa
+
+    if pa.types.is_timestamp(arrow_type):
+        return np.dtype(f"datetime64[{arrow_type.unit}]")
+    return np.dtype(arrow_type.to_pandas_dtype())
+
+
+def _chunk_numpy(chunk: Any) -> np.ndarray:
+    """A null-free numeric arrow chunk as a numpy view of its buffer (pyarrow's to_numpy imports pandas: 0.3 s)."""
+    dtype = _numpy_dtype(chunk.type)
+    data = chunk.buffers()[1]
+    if data is None or len(chunk) == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.frombuffer(data, dtype=dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize)
 
 
 def _is_option(values: ak.Array) -> bool:
@@ -164,10 +181,21 @@ def _primary(values: Any, *, where: str) -> Any:
         symbols = schema.primary_symbols(np.where(measured, 14, ids), where=where)
         result = ak.Array(symbols.tolist())
         return ak.mask(result, ~measured) if measured.any() else result
+    # strings: look up each distinct code once (a sample has a handful of codes and millions of rows)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     arr = ak.Array(values) if not isinstance(values, ak.Array) else values
-    codes = np.asarray(ak.to_numpy(ak.fill_none(arr, "")).astype(str), dtype=object)
-    symbols = schema.primary_symbols(codes, where=where)
-    return ak.from_numpy(symbols.astype(str)) if symbols.size else ak.Array(np.array([], dtype=str))
+    encoded = pc.dictionary_encode(ak.to_arrow(ak.fill_none(arr, ""), extensionarray=False))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    symbols = schema.primary_symbols(np.asarray(encoded.dictionary.to_pylist(), dtype=object), where=where)
+    table = pa.array(symbols.tolist(), type=pa.string())
+    mapped = ak.from_arrow(pc.take(table, encoded.indices), generate_bitmasks=False)
+    layout = mapped.layout
+    if layout.is_option and not ak.any(ak.is_none(mapped)):  # arrow marks it nullable; no code is missing
+        return ak.Array(layout.content)
+    return mapped
 
 
 def _time(gt: Any, mt: Any | None) -> np.ndarray:
