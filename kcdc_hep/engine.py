@@ -108,19 +108,16 @@ def merge(a: Any, b: Any) -> Any:
         if isinstance(a, list):
             return items
         return type(a)(*items) if hasattr(a, "_fields") else tuple(items)
+    from kcdc_hep.histograms import add
+
     try:
-        out = a + b
+        return add(a, b)  # keeps the Poisson variances of count histograms
     except TypeError as err:
         msg = (
             f"map_reduce: cannot merge results of type {type(a).__name__} and {type(b).__name__} with '+'; "
             "return histograms, numbers, numpy arrays, or dicts/tuples/lists of those"
         )
         raise TypeError(msg) from err
-    if getattr(a, "_variance_known", False) and getattr(b, "_variance_known", False):
-        # boost-histogram (1.8) forgets after any in-place operation that an unweighted count histogram has
-        # variances = counts; the sum of two such histograms still has them (fit_gauss needs them)
-        out._variance_known = True
-    return out
 
 
 # ---------------------------------------------------------------------------------------------------- partitions

@@ -260,6 +260,22 @@ def core_map(events: Any, *, bins_x: BinSpec = None, bins_y: BinSpec = None, wei
     return _fill_2d(events, ("core_x", "core_y"), (bins_x, bins_y), weight, by_primary=False, where="core_map")
 
 
+def add(a: Any, b: Any) -> Any:
+    """``a + b``, keeping that unweighted count histograms have Poisson variances (= counts).
+
+    boost-histogram 1.8 forgets this after ``+`` of two Int64 histograms, and a fit of the sum would then find
+    no variances. Numbers and other objects are simply added.
+
+    >>> h = spectrum(np.array([14.05, 15.0]))
+    >>> add(h, h).variances() is not None
+    True
+    """
+    out = a + b
+    if getattr(a, "_variance_known", False) and getattr(b, "_variance_known", False):
+        out._variance_known = True
+    return out
+
+
 def accumulate(histograms: Iterable[hist.Hist]) -> hist.Hist:
     """Sum histograms filled chunk by chunk (same axes required), e.g. ``accumulate(spectrum(c) for c in chunks)``.
 
@@ -273,7 +289,7 @@ def accumulate(histograms: Iterable[hist.Hist]) -> hist.Hist:
             total = h.copy()
             continue
         try:
-            total += h
+            total = add(total, h)
         except (ValueError, TypeError) as err:
             msg = f"accumulate: histogram {i} has different axes or storage from the first one; fill all chunks alike"
             raise SchemaError(msg) from err

@@ -132,3 +132,12 @@ def test_bad_binning_is_refused(bins: object) -> None:
 def test_weight_length_must_match(events: ak.Array) -> None:
     with pytest.raises(SchemaError, match="one weight per event"):
         histograms.spectrum(events, weight=np.ones(3))
+
+
+def test_accumulated_count_histograms_can_be_fitted(rng: np.random.Generator) -> None:
+    from kcdc_hep.fits import fit_gauss
+
+    chunks = [ak.Array({"lgNe": rng.normal(5.5, 0.3, 5000), "lgNmu": np.full(5000, 5.0)}) for _ in range(3)]
+    total = histograms.accumulate(histograms.ratio(c) for c in chunks)
+    assert total.variances() is not None
+    assert fit_gauss(total).valid
