@@ -72,16 +72,16 @@ void rdf_run(const char *path = "events.root", const char *output = "rdf_output.
       Model2("hNeNmu", "Electron vs muon number;lg(N_{e});lg(N_{#mu})", 80, 0.0, 8.0, 55, 1.0, 6.5), "Ne", "Nmu"));
    h1.push_back(g.Histo1D(Model1("hRatio", "Size ratio;lg(N_{e}) / lg(N_{#mu});showers", 70, 0.2, 1.6), "ratio"));
    // core position of every Array entry (first event loop, scalars only)
-   auto withArray = g.Filter("ArrayIdx >= 0");
-   auto xcs = withArray.Take<double>("Xc");
-   auto ycs = withArray.Take<double>("Yc");
-   auto idx = withArray.Take<int>("ArrayIdx");
-   const std::vector<double> &xv = *xcs; // runs the loop over KCDC
-   std::vector<double> xcOf(xv.size()), ycOf(xv.size());
-   for (size_t i = 0; i < xv.size(); ++i) {
-      xcOf[(*idx)[i]] = xv[i];
-      ycOf[(*idx)[i]] = (*ycs)[i];
-   }
+   // (each Array entry is written by exactly one shower, so the threads never touch the same element; the order in
+   // which multi-threaded Take() returns values is not a safe key)
+   const auto nArray = input.Get<TTree>("Array")->GetEntries();
+   std::vector<double> xcOf(nArray), ycOf(nArray);
+   g.Filter("ArrayIdx >= 0").Foreach(
+      [&](int idx, double xc, double yc) {
+         xcOf[idx] = xc;
+         ycOf[idx] = yc;
+      },
+      {"ArrayIdx", "Xc", "Yc"}); // runs the loop over KCDC
 
    const auto sx = StationCoordinate(true), sy = StationCoordinate(false);
    ROOT::RDataFrame array("Array", path);

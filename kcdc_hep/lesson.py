@@ -16,6 +16,7 @@ starting values.
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -251,8 +252,9 @@ def explore(draw: Callable[..., Any], **controls: Any) -> None:
     Notes
     -----
     The controls and the first figure are displayed at once (nothing is returned, so a notebook cell shows them
-    only once). Without ipywidgets the figure is drawn once with the start values. Headless runs (nbclient, CI)
-    execute the first drawing like any other cell.
+    only once). Without ipywidgets, or with the environment variable ``KCDC_HEP_WIDGETS=0`` (for headless
+    exports: nbclient can stall after a widget cell, jupyter/nbclient#312), the figure is drawn once with the start
+    values.
     """
     import matplotlib.pyplot as plt
 
@@ -262,6 +264,10 @@ def explore(draw: Callable[..., Any], **controls: Any) -> None:
 
     show.__name__ = getattr(draw, "__name__", "show")
     show.__signature__ = _signature_of(draw)  # type: ignore[attr-defined]
+    if os.environ.get("KCDC_HEP_WIDGETS", "1") == "0":
+        # headless runs (nbclient/nbconvert) can stall for a whole cell timeout after a widget: jupyter/nbclient#312
+        show()
+        return
     if importlib.util.find_spec("ipywidgets") is None:
         print("(install ipywidgets for sliders: pip install 'kcdc_hep[notebooks]')")
         show()

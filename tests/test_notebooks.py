@@ -71,6 +71,7 @@ def _execute(path: Path, cwd: Path) -> Any:
         pytest.skip(f"{path.name} needs the Jupyter kernel {name!r}, which is not installed (kcdc-hep kernels)")
     nb = nbformat.read(path, as_version=4)
     env = {**os.environ, "KCDC_HEP_DEFAULT_SCALE": os.environ.get("KCDC_HEP_DEFAULT_SCALE", "0.002")}
+    env["KCDC_HEP_WIDGETS"] = "0"  # nbclient can block a whole cell timeout after a widget (jupyter/nbclient#312)
     env.pop("KCDC_HEP_SOLUTIONS", None)
     client = nbclient.NotebookClient(
         nb, kernel_name=name, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(cwd)}}
