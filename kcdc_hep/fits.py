@@ -1048,7 +1048,7 @@ class SeparationLine:
 
     def __str__(self) -> str:
         return (
-            f"separation line lgNmu = {self.slope:.4f} * lgNe + {self.intercept:+.4f} "
+            f"separation line lgNmu = {self.slope:.4f} * lgNe {self.intercept:+.4f} "
             f"({self.light} below, {self.heavy} above; {100 * self.accuracy:.1f}% of the simulated showers right)"
         )
 
