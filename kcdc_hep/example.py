@@ -319,8 +319,9 @@ class _BranchCursor:
             new = self.branch.array(entry_start=read_from, entry_stop=read_to, library="ak")
             if self.data is None:
                 self.data = new
-            else:  # keep what is still needed of the previous read (at most one basket)
-                self.data = ak.concatenate([self.data[lo - self.start :], new])
+            else:  # keep what is still needed of the previous read (at most one basket); to_packed drops the
+                # consumed part of a jagged view's content, which concatenate would otherwise carry along for ever
+                self.data = ak.concatenate([ak.to_packed(self.data[lo - self.start :]), new])
                 self.start = lo
         return self.data[lo - self.start : hi - self.start]
 
