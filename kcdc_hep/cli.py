@@ -73,9 +73,39 @@ def _kernels(args: argparse.Namespace) -> int:
 def _masterclass(args: argparse.Namespace) -> int:
     from kcdc_hep.masterclass import run_masterclass
 
-    result = run_masterclass(data=args.data, sim=args.sim, out=args.out, overwrite=args.overwrite)
+    result = run_masterclass(
+        data=args.data,
+        sim=args.sim,
+        out=args.out,
+        overwrite=args.overwrite,
+        workers=args.workers,
+        scheduler=args.scheduler,
+    )
     print(f"report: {result.report}")
     return OK
+
+
+def _workers(text: str) -> int:
+    """``--workers``: a positive number of processes."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        msg = f"must be a positive number of worker processes, not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return n
+
+
+def _add_dask_options(sp: argparse.ArgumentParser) -> None:
+    """``--workers N`` / ``--scheduler ADDRESS`` (one or the other; neither: run here, without Dask)."""
+    g = sp.add_mutually_exclusive_group()
+    g.add_argument(
+        "--workers", type=_workers, default=None, metavar="N", help="run on a local Dask cluster of N processes"
+    )
+    g.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:8786)"
+    )
 
 
 def _lab(args: argparse.Namespace) -> int:
@@ -139,6 +169,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--sim", default=None, help="simulation file with primaries (default: the built-in sample)")
     sp.add_argument("--out", type=Path, default=Path("masterclass_output"), help="output folder")
     sp.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    _add_dask_options(sp)
 
     sp = add("lab", _lab, "set up a masterclass workspace and start JupyterLab in it")
     sp.add_argument("--dir", type=Path, default=Path("kcdc-masterclass"), help="workspace folder")

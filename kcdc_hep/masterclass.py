@@ -5,11 +5,15 @@
 >>> result.report                                               # doctest: +SKIP
 PosixPath('masterclass_output/report.html')
 
-Command line: ``kcdc-hep masterclass [--data FILE] [--sim FILE] [--out DIR] [--overwrite]``.
+Command line: ``kcdc-hep masterclass [--data FILE] [--sim FILE] [--out DIR] [--overwrite] [--workers N | --scheduler
+ADDRESS]``.
 
-The job streams the measured data and the simulation chunk by chunk (:func:`kcdc_hep.iterate`), so memory stays
-bounded whatever the file size; it applies the quality cuts (:class:`kcdc_hep.Cuts`, with a cut flow), fills every
-histogram per chunk, and then fits the histograms:
+The job streams the measured data and the simulation chunk by chunk (:func:`kcdc_hep.engine.map_reduce`), so memory
+stays bounded whatever the file size; it applies the quality cuts (:class:`kcdc_hep.Cuts`, with a cut flow), fills
+every histogram per chunk, merges the chunks in file order, and then fits the histograms. Locally (the default) the
+chunks are read in this process and Dask is not imported; ``workers=N`` (``--workers N``) runs the chunks on a local
+Dask cluster of N processes and ``scheduler=`` (``--scheduler tcp://host:8786``) on an existing one, with the same
+outputs number for number:
 
 1. the ratio lgNe/lgNmu of the data with a Gaussian (:func:`kcdc_hep.fits.fit_gauss`, as ROOT's ``Fit("gaus")``);
 2. the composition per energy bin with the simulated 2-D lgNe–lgNmu maps of p … Fe as templates
@@ -26,6 +30,7 @@ of the job goes on.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import itertools
@@ -35,7 +40,8 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -45,7 +51,7 @@ import awkward as ak
 import hist
 import numpy as np
 
-from kcdc_hep import fits
+from kcdc_hep import engine, fits
 from kcdc_hep.errors import FitError, MissingColumnError, OutputExistsError, SchemaError, closest_first
 from kcdc_hep.histograms import make_axis
 from kcdc_hep.readers import expand, iterate
@@ -290,6 +296,9 @@ def _h(*axes: Any) -> hist.Hist:
 class _SimHistograms:
     """The simulation's histograms, filled chunk by chunk."""
 
+    #: the histograms that add up over chunks (:meth:`state`)
+    MERGED = ("spectrum", "size_map", "ratio", "templates")
+
     def __init__(self, energy_bins: Sequence[float]) -> None:
         ne, nmu = make_axis(None, name="lgNe"), make_axis(None, name="lgNmu")
         self.spectrum = _h(make_axis(None, name="lgE"), _primary_axis())
@@ -316,6 +325,12 @@ class _SimHistograms:
 
 class _DataHistograms:
     """The data's histograms, filled chunk by chunk."""
+
+    #: the histograms and counts that add up over chunks (:meth:`state`)
+    MERGED = (
+        "spectrum", "flux_counts", "sizes", "size_map", "ratio", "composition", "zenith", "azimuth", "core_map",
+        "n_heavy", "n_line",
+    )  # fmt: skip
 
     def __init__(self, energy_bins: Sequence[float], available: set[str]) -> None:
         ne, nmu = make_axis(None, name="lgNe"), make_axis(None, name="lgNmu")
@@ -353,6 +368,19 @@ class _DataHistograms:
             part = fits.heavy_fraction(events, line, energy_bins=energy_bins)
             self.n_line += part.n
             self.n_heavy += part.n_heavy
+
+
+def _state(h: _SimHistograms | _DataHistograms) -> dict[str, Any]:
+    """The mergeable content of a histogram set (histograms and count arrays; ``None`` for absent ones)."""
+    return {name: getattr(h, name) for name in h.MERGED}
+
+
+def _restore(cls: type[Any], state: Mapping[str, Any], **extra: Any) -> Any:
+    """A histogram set holding merged histograms (the inverse of :func:`_state`)."""
+    obj = cls.__new__(cls)
+    for name, value in {**state, **extra}.items():
+        setattr(obj, name, value)
+    return obj
 
 
 def _entries_at_centres(h: hist.Hist, names: Sequence[str]) -> ak.Array:
@@ -397,10 +425,151 @@ def _progress_bar(enabled: bool, desc: str, total: int | None = None, unit: str 
     )
 
 
-def _chunks(paths: list[str], columns: list[str], bar: Any) -> Iterator[ak.Array]:
-    for chunk in iterate(paths, step_size=STEP_SIZE, columns=columns):
-        yield chunk
-        bar.update(len(chunk))
+def _in_order(value: Any) -> dict[str, Any]:
+    """``value`` under a unique key: :func:`engine.merge` joins such dicts in partition order (a concatenation)."""
+    return {uuid.uuid4().hex: value}
+
+
+def _flow_counts(flow: Cutflow) -> dict[str, Any]:
+    """The counts of a chunk's cut flow, as numbers that add up over chunks."""
+    return {"n_total": flow.n_total, "n_pass": np.array([s.n_pass for s in flow.steps], dtype=np.int64)}
+
+
+def _cutflow(cuts: Cuts, counts: Mapping[str, Any]) -> Cutflow:
+    """The cut flow of all chunks from the summed counts (efficiencies from the sums, as :func:`_merge_cutflows`)."""
+    steps = [
+        CutStep(name=name, description=description, n_pass=int(n), efficiency=math.nan, cumulative_efficiency=math.nan)
+        for (name, description, _, _), n in zip(cuts._steps(), counts["n_pass"], strict=True)
+    ]
+    return _merge_cutflows([Cutflow(n_total=int(counts["n_total"]), steps=tuple(steps))])
+
+
+def _sim_chunk(events: ak.Array, *, cuts: Cuts, energy_bins: tuple[float, ...]) -> dict[str, Any]:
+    """Cut and histogram one chunk of the simulation (runs on a Dask worker or in this process).
+
+    Returns the cut-flow counts, the histograms, and the p and Fe points for the light/heavy line (in chunk order).
+    """
+    sel, flow = select(events, cuts)
+    h = _SimHistograms(energy_bins)
+    where = "masterclass simulation"
+    h.fill(
+        column(sel, "lgE", where=where),
+        column(sel, "lgNe", where=where),
+        column(sel, "lgNmu", where=where),
+        column(sel, "primary", where=where).astype(str),
+    )
+    points = {p: v[0] for p, v in h.line_points.items() if v}  # fill appends at most one piece per primary
+    return {"flow": _flow_counts(flow), "histograms": _state(h), "line_points": _in_order(points)}
+
+
+def _data_chunk(
+    events: ak.Array,
+    *,
+    cuts: Cuts,
+    line: fits.SeparationLine | None,
+    energy_bins: tuple[float, ...],
+    available: frozenset[str],
+    max_gap_s: float,
+) -> dict[str, Any]:
+    """Cut and histogram one chunk of the data (runs on a Dask worker or in this process).
+
+    Returns the cut-flow counts, the histograms and heavy-fraction counts, and, with event times, the chunk's
+    ``(first ns, last ns, short gaps in s)``: :func:`_live_time` joins the chunks in order afterwards.
+    """
+    out: dict[str, Any] = {}
+    if "time" in available and len(events):
+        out["times"] = _in_order(_time_piece(ak.to_numpy(events["time"]), max_gap_s))
+    sel, flow = select(events, cuts)
+    h = _DataHistograms(energy_bins, set(available))
+    h.fill(sel, line, energy_bins)
+    out.update(flow=_flow_counts(flow), histograms=_state(h))
+    return out
+
+
+def _time_piece(time_ns: np.ndarray, max_gap_s: float) -> tuple[int, int, np.ndarray]:
+    """``(first ns, last ns, gaps in s shorter than max_gap_s)`` of one chunk's event times (as :func:`live_time`)."""
+    t = np.sort(np.asarray(time_ns).astype("datetime64[ns]").astype(np.int64))
+    gaps = np.diff(t) / 1e9
+    return int(t[0]), int(t[-1]), gaps[(gaps >= 0) & (gaps < max_gap_s)]
+
+
+def _live_time(chunks: Mapping[str, tuple[int, int, np.ndarray]], max_gap_s: float) -> tuple[float, int, int]:
+    """Live time (s), first and last event time (ns) from the chunks in order: exactly :func:`live_time` summed
+    chunk by chunk with ``previous_ns`` = the last time of the chunk before (the same arrays, summed alike).
+    """
+    live_s = 0.0
+    last: int | None = None
+    first: int | None = None
+    latest: int | None = None
+    for lo, hi, inner in chunks.values():
+        gaps = inner
+        if last is not None:  # the gap from the previous chunk leads the array, as in live_time(previous_ns=...)
+            g0 = np.diff(np.array([last, lo], dtype=np.int64)) / 1e9
+            gaps = np.concatenate([g0[(g0 >= 0) & (g0 < max_gap_s)], inner])
+        live_s += float(gaps.sum())
+        last = hi
+        first = lo if first is None else min(first, lo)
+        latest = hi if latest is None else max(latest, hi)
+    assert first is not None and latest is not None  # internal invariant: called with at least one chunk
+    return live_s, first, latest
+
+
+def _map(
+    func: Callable[[ak.Array], Any],
+    paths: list[str],
+    columns: list[str],
+    *,
+    desc: str,
+    progress: bool,
+    scheduler: Any,
+) -> Any:
+    """``engine.map_reduce`` over the chunks of ``paths``: locally with an event progress bar, or on Dask."""
+    if scheduler is None:
+        with _progress_bar(progress, desc) as bar:
+
+            def counted(events: ak.Array) -> Any:
+                value = func(events)
+                bar.update(len(events))
+                return value
+
+            return engine.map_reduce(counted, paths, step_size=STEP_SIZE, columns=columns)
+    return engine.map_reduce(
+        func,
+        paths,
+        step_size=STEP_SIZE,
+        columns=columns,
+        scheduler=scheduler,
+        progress=progress and sys.stderr.isatty(),
+    )
+
+
+@dataclass
+class _Cluster:
+    """The Dask client of a run (``None`` locally); a local cluster for ``workers=N`` is closed at the end."""
+
+    client: Any = None
+    cluster: Any = None
+
+    @classmethod
+    def start(cls, workers: int | None, scheduler: Any) -> _Cluster:
+        if workers is None:
+            return cls(client=scheduler)
+        from kcdc_hep._optional import import_optional
+
+        distributed = import_optional("distributed")
+        cluster = distributed.LocalCluster(
+            n_workers=int(workers),
+            processes=True,
+            threads_per_worker=1,
+            dashboard_address=None,
+            env=engine._worker_env(),
+        )
+        return cls(client=distributed.Client(cluster), cluster=cluster)
+
+    def close(self) -> None:
+        if self.cluster is not None:
+            self.client.close()
+            self.cluster.close()
 
 
 # ================================================================================================== output
@@ -508,6 +677,8 @@ def run_masterclass(
     progress: bool = True,
     energy_bins: Sequence[float] = DEFAULT_ENERGY_BINS,
     flux_table: str | os.PathLike[str] | None = None,
+    workers: int | None = None,
+    scheduler: str | Any | None = None,
 ) -> MasterclassResult:
     """Run the whole masterclass analysis and write figures, ``masterclass.root``, ``summary.json``, ``report.html``.
 
@@ -532,6 +703,12 @@ def run_masterclass(
         lg(E/eV) edges of the composition and heavy-fraction bins.
     flux_table : path, optional
         A published flux table (:func:`kcdc_hep.fits.read_flux_table`) drawn with the measured flux for comparison.
+    workers : int, optional
+        Run the chunks on a local Dask cluster of this many worker processes (started for the run).
+    scheduler : str or distributed.Client, optional
+        Run the chunks on an existing Dask cluster (``"tcp://host:8786"`` or a connected client). Without
+        ``workers`` and ``scheduler`` everything runs in this process and Dask is not imported; every way gives the
+        same outputs number for number.
 
     Returns
     -------
@@ -541,6 +718,8 @@ def run_masterclass(
     ------
     OutputExistsError
         If an output file exists and ``overwrite`` is False (nothing is computed or written then).
+    MissingDependencyError
+        ``workers`` or ``scheduler`` was given and Dask (``distributed``) is not installed.
     MissingFileError, UnknownFormatError, MissingColumnError
         For a wrong input file, with plain words on what to change.
     SchemaError
@@ -565,7 +744,14 @@ def run_masterclass(
         )
         raise OutputExistsError(msg)
 
+    if workers is not None and scheduler is not None:
+        msg = "run_masterclass: pass either workers= (a local Dask cluster) or scheduler= (an existing one), not both"
+        raise ValueError(msg)
+    if workers is not None and (not isinstance(workers, int | np.integer) or isinstance(workers, bool) or workers < 1):
+        msg = f"run_masterclass: workers must be a positive number of processes, not {workers!r}"
+        raise ValueError(msg)
     stages = _progress_bar(progress, "masterclass", total=6, unit="stage")
+    dask = _Cluster()
     try:
         # ---------------------------------------------------------------- inputs
         stages.set_description("masterclass: checking inputs")
@@ -576,33 +762,25 @@ def run_masterclass(
         data_fields = _check_fields(data_paths, _DATA_FIELDS, role="measured data")
         sim_fields = _check_fields(sim_paths, _SIM_FIELDS, role="simulation")
         used_cuts, cut_notes = _effective_cuts(cuts, set(data_fields), set(sim_fields))
+        dask = _Cluster.start(workers, scheduler)  # one cluster for the simulation and the data
         timings["inputs"] = time.perf_counter() - t_start
         stages.update()
 
         # ---------------------------------------------------------------- simulation
         t0 = time.perf_counter()
         stages.set_description("masterclass: simulation")
-        sim_h = _SimHistograms(edges_e)
         sim_cols = _columns(sim_fields, (*_SIM_FIELDS, *_OPTIONAL[:-1]))
-        sim_flows = []
-        with _progress_bar(progress, "simulation") as bar:
-            for chunk in _chunks(sim_paths, sim_cols, bar):
-                sel, flow = select(chunk, used_cuts)
-                sim_flows.append(flow)
-                where = "masterclass simulation"
-                sim_h.fill(
-                    column(sel, "lgE", where=where),
-                    column(sel, "lgNe", where=where),
-                    column(sel, "lgNmu", where=where),
-                    column(sel, "primary", where=where).astype(str),
-                )
-        sim_flow = _merge_cutflows(sim_flows)
+        sim_job = functools.partial(_sim_chunk, cuts=used_cuts, energy_bins=tuple(edges_e))
+        sim_out = _map(sim_job, sim_paths, sim_cols, desc="simulation", progress=progress, scheduler=dask.client)
+        sim_h = _restore(_SimHistograms, sim_out["histograms"], line_points={})
+        sim_flow = _cutflow(used_cuts, sim_out["flow"])
         if sim_flow.n_selected == 0:
             msg = f"no simulated shower passes the cuts ({sim_flow.n_total} read); check the file or loosen the cuts"
             raise SchemaError(msg)
         line_or_error: fits.SeparationLine | str
         try:
-            pts = {p: np.concatenate(v) if v else np.zeros((0, 2), np.float32) for p, v in sim_h.line_points.items()}
+            pieces = {p: [c[p] for c in sim_out["line_points"].values() if p in c] for p in ("p", "Fe")}
+            pts = {p: np.concatenate(v) if v else np.zeros((0, 2), np.float32) for p, v in pieces.items()}
             line_events = ak.Array(
                 {
                     "lgNe": np.concatenate([pts["p"][:, 0], pts["Fe"][:, 0]]).astype(float),
@@ -613,7 +791,7 @@ def run_masterclass(
             line_or_error = fits.separation_line(line_events, light="p", heavy="Fe")
         except FitError as err:
             line_or_error = str(err)
-        sim_h.line_points = {}
+        del sim_out
         line = line_or_error if isinstance(line_or_error, fits.SeparationLine) else None
         timings["simulation"] = time.perf_counter() - t0
         stages.update()
@@ -621,26 +799,25 @@ def run_masterclass(
         # ---------------------------------------------------------------- data
         t0 = time.perf_counter()
         stages.set_description("masterclass: data")
-        data_h = _DataHistograms(edges_e, set(data_fields))
         data_cols = _columns(data_fields, (*_DATA_FIELDS, *_OPTIONAL))
-        data_flows = []
         has_time = "time" in data_fields
+        data_job = functools.partial(
+            _data_chunk,
+            cuts=used_cuts,
+            line=line,
+            energy_bins=tuple(edges_e),
+            available=frozenset(data_fields),
+            max_gap_s=MAX_GAP_S,
+        )
+        data_out = _map(data_job, data_paths, data_cols, desc="data", progress=progress, scheduler=dask.client)
+        data_h = _restore(_DataHistograms, data_out["histograms"])
+        data_flow = _cutflow(used_cuts, data_out["flow"])
         live_s = 0.0
-        last_ns: int | None = None
         t_first: int | None = None
         t_last: int | None = None
-        with _progress_bar(progress, "data") as bar:
-            for chunk in _chunks(data_paths, data_cols, bar):
-                if has_time and len(chunk):
-                    tns = ak.to_numpy(chunk["time"]).astype("datetime64[ns]").astype(np.int64)
-                    live_s += live_time(tns, previous_ns=last_ns)
-                    last_ns = int(tns.max())
-                    t_first = int(tns.min()) if t_first is None else min(t_first, int(tns.min()))
-                    t_last = last_ns if t_last is None else max(t_last, last_ns)
-                sel, flow = select(chunk, used_cuts)
-                data_flows.append(flow)
-                data_h.fill(sel, line, edges_e)
-        data_flow = _merge_cutflows(data_flows)
+        if data_out.get("times"):
+            live_s, t_first, t_last = _live_time(data_out["times"], MAX_GAP_S)
+        del data_out
         if data_flow.n_selected == 0:
             msg = (
                 f"no measured shower passes the cuts ({data_flow.n_total} read):\n{data_flow}\n"
@@ -697,6 +874,7 @@ def run_masterclass(
         _atomic_bytes(targets["report"], _report(summary, pngs).encode("utf-8"))
         stages.update()
     finally:
+        dask.close()
         stages.close()
     return MasterclassResult(
         out=out_dir,
