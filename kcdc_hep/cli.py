@@ -50,7 +50,14 @@ def _generate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from kcdc_hep.example import run
 
-    run(args.input, output=args.output, step_size=args.step_size, overwrite=args.overwrite)
+    run(
+        args.input,
+        output=args.output,
+        step_size=args.step_size,
+        overwrite=args.overwrite,
+        workers=args.workers,
+        scheduler=args.scheduler,
+    )
     return OK
 
 
@@ -151,6 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--output", default=None, help="output ROOT file (default as the C++ macro)")
     sp.add_argument("--step-size", type=int, default=50_000, help="events per chunk (default 50000)")
     sp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    _add_dask_options(sp)
 
     sp = add("compare", _compare, "compare the histograms of two ROOT files; exit 0 only if they agree")
     sp.add_argument("a")

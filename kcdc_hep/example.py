@@ -18,6 +18,9 @@ How it stays identical to ROOT and fast:
   which matters for values stored as float32. Counting is ``numpy.bincount`` on those bin numbers.
 - Statistics as ``TH1::Fill``: every fill counts in ``fEntries``; only fills inside the axis ranges enter
   ``fTsumw``, ``fTsumwx``, ... (ROOT's default, ``TH1::StatOverflows(false)``).
+- On Dask (``workers=N`` or ``scheduler=``) every chunk of ``step_size`` showers is one task; the tasks return the
+  counts and the statistics of their chunk, which are added in chunk order, so the output is the local one bit for
+  bit (``fTsumwx`` ... included). Without ``workers`` and ``scheduler`` Dask is not imported.
 
 >>> [spec.name for spec in HISTOGRAMS][:5]
 ['hE', 'hNe', 'hNmu', 'hZe', 'hAz']
@@ -202,6 +205,16 @@ CALOR_BRANCHES = ("Ehad", "Nhad")
 
 
 # --------------------------------------------------------------------------------------------- accumulators
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """``sum(a * b)`` independent of the number of threads (numpy's own loop, not BLAS).
+
+    ``np.dot`` goes to a multithreaded BLAS whose sum depends on the thread count (OpenBLAS splits vectors of more
+    than 10,000 values among its threads): the statistics would then differ in the last bits between machines, and
+    between the local run and Dask workers (which run BLAS on one thread). As fast here as ``np.dot``.
+    """
+    return float(np.einsum("i,i", a, b))
+
+
 class _Accumulator:
     """Bin contents and ``TH1::Fill`` statistics of one histogram, summed over chunks."""
 
@@ -242,11 +255,25 @@ class _Accumulator:
             xin = x[inside].astype(np.float64, copy=False)
             yin = y[inside].astype(np.float64, copy=False)
             self.sumwy += float(yin.sum())
-            self.sumwy2 += float(np.dot(yin, yin))
-            self.sumwxy += float(np.dot(xin, yin))
+            self.sumwy2 += _dot(yin, yin)
+            self.sumwxy += _dot(xin, yin)
         self.sumw += float(len(xin))
         self.sumwx += float(xin.sum())
-        self.sumwx2 += float(np.dot(xin, xin))
+        self.sumwx2 += _dot(xin, xin)
+
+    _SUMS = ("sumw", "sumwx", "sumwx2", "sumwy", "sumwy2", "sumwxy")
+
+    def state(self) -> tuple[np.ndarray, int, tuple[float, ...]]:
+        """(bin counts, entries, statistics sums): what a Dask task sends back."""
+        return self.counts, self.entries, tuple(getattr(self, k) for k in self._SUMS)
+
+    def add(self, state: tuple[np.ndarray, int, tuple[float, ...]]) -> None:
+        """Add the :meth:`state` of one chunk: the same additions as filling that chunk here (same floats)."""
+        counts, entries, sums = state
+        self.counts += counts
+        self.entries += entries
+        for key, value in zip(self._SUMS, sums, strict=True):
+            setattr(self, key, getattr(self, key) + value)
 
     def to_root(self) -> Any:
         """The histogram as an uproot-writable TH1D or TH2D."""
@@ -363,6 +390,8 @@ def run(
     step_size: int = 50_000,
     overwrite: bool = False,
     progress: bool | None = None,
+    workers: int | None = None,
+    scheduler: str | Any | None = None,
 ) -> ExampleResult:
     """Fill the histograms of ``KCDC_analyze_example.C`` from ``events.root`` and write them to a ROOT file.
 
@@ -383,6 +412,11 @@ def run(
         Replace an existing output file (the C++ macro always does).
     progress
         Show a progress bar on stderr; default: when stderr is a terminal.
+    workers
+        Fill the chunks on a local Dask cluster of this many worker processes (started for the run).
+    scheduler
+        Fill the chunks on an existing Dask cluster (``"tcp://host:8786"`` or a connected client); its workers
+        must see the input file under the same path (a zip is unpacked into a local temporary folder first).
 
     Returns
     -------
@@ -395,10 +429,18 @@ def run(
         The output exists and ``overwrite`` is false.
     MissingFileError, CorruptFileError, MissingColumnError
         The input is missing, not a readable ROOT file, or lacks a tree or branch the example needs.
+    MissingDependencyError
+        ``workers`` or ``scheduler`` was given and Dask (``distributed``) is not installed.
     """
     if step_size < 1:
         msg = f"step_size must be a positive number of showers, not {step_size}"
         raise SchemaError(msg)
+    if workers is not None and scheduler is not None:
+        msg = "run: pass either workers= (a local Dask cluster) or scheduler= (an existing one), not both"
+        raise ValueError(msg)
+    if workers is not None and (not isinstance(workers, int | np.integer) or isinstance(workers, bool) or workers < 1):
+        msg = f"run: workers must be a positive number of processes, not {workers!r}"
+        raise ValueError(msg)
     from kcdc_hep.readers import resolve
 
     resolve(path_to_data)  # a missing input is reported before an existing output
@@ -418,27 +460,100 @@ def run(
         print(f"Array Entries: {sizes['Array']}")
         print(f"Calor Entries: {sizes['Calor']}")
         sys.stdout.flush()
-        # three small pools: reading branches, reading ahead, filling (two cores are enough for all of them)
-        read_pool = stack.enter_context(ThreadPoolExecutor(max_workers=2, thread_name_prefix="kcdc-read"))
-        ahead_pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="kcdc-ahead"))
-        fill_pool = stack.enter_context(ThreadPoolExecutor(max_workers=2, thread_name_prefix="kcdc-fill"))
-        chunks = _prefetch(
-            _chunks(trees, step_size=step_size, pool=read_pool, where=os.fspath(path_to_data)), ahead_pool
-        )
         if progress is None:
             progress = sys.stderr.isatty()
-        if progress:
-            from tqdm.auto import tqdm
-
-            total = -(-sizes["KCDC"] // step_size)
-            chunks = iter(tqdm(chunks, total=total, unit="chunk", desc="KCDC_analyze_example", file=sys.stderr))
-        for chunk in chunks:
-            _fill(accumulators, chunk, fill_pool)
+        where = os.fspath(path_to_data)
+        if workers is None and scheduler is None:
+            _fill_here(accumulators, trees, step_size=step_size, where=where, progress=progress)
+        else:
+            ranges = [(a, min(a + step_size, sizes["KCDC"])) for a in range(0, sizes["KCDC"], step_size)]
+            job = functools.partial(_fill_range, root_path, where=where, step_size=step_size)
+            for states in _on_dask(job, ranges, workers=workers, scheduler=scheduler, progress=progress):
+                for chunk_states in states:  # in chunk order: the additions of the local run
+                    for name, state in chunk_states.items():
+                        accumulators[name].add(state)
     _write(out, accumulators.values())
     print(f"Histograms written to: {os.fspath(out)}")
     return ExampleResult(
         out, sizes["KCDC"], sizes["KCDCM"], sizes["Array"], sizes["Calor"], tuple(spec.name for spec in HISTOGRAMS)
     )
+
+
+def _fill_here(
+    accumulators: dict[str, _Accumulator], trees: dict[str, Any], *, step_size: int, where: str, progress: bool
+) -> None:
+    """Fill the histograms in this process, chunk by chunk."""
+    with ExitStack() as stack:
+        # three small pools: reading branches, reading ahead, filling (two cores are enough for all of them)
+        read_pool = stack.enter_context(ThreadPoolExecutor(max_workers=2, thread_name_prefix="kcdc-read"))
+        ahead_pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="kcdc-ahead"))
+        fill_pool = stack.enter_context(ThreadPoolExecutor(max_workers=2, thread_name_prefix="kcdc-fill"))
+        chunks = _prefetch(_chunks(trees, step_size=step_size, pool=read_pool, where=where), ahead_pool)
+        if progress:
+            from tqdm.auto import tqdm
+
+            total = -(-int(trees["KCDC"].num_entries) // step_size)
+            chunks = iter(tqdm(chunks, total=total, unit="chunk", desc="KCDC_analyze_example", file=sys.stderr))
+        for chunk in chunks:
+            _fill(accumulators, chunk, fill_pool)
+
+
+def _fill_range(
+    root_path: Path, entries: tuple[int, int], *, where: str, step_size: int
+) -> list[dict[str, tuple[np.ndarray, int, tuple[float, ...]]]]:
+    """Fill fresh histograms from the showers ``entries`` of the file, one set per chunk (a Dask task).
+
+    Returns the :meth:`_Accumulator.state` of every histogram for each chunk, in chunk order: added one chunk after
+    the other, they give exactly the floating-point sums of the local run.
+    """
+    lo, hi = entries
+    out = []
+    with ExitStack() as stack:
+        file = stack.enter_context(_open(root_path, where=where))
+        trees = _trees(file, where=where)
+        read_pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="kcdc-read"))
+        fill_pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="kcdc-fill"))
+        for chunk in _chunks(trees, step_size=step_size, pool=read_pool, where=where, start=lo, stop=hi):
+            accumulators = {spec.name: _Accumulator(spec) for spec in HISTOGRAMS}
+            _fill(accumulators, chunk, fill_pool)
+            out.append({name: a.state() for name, a in accumulators.items()})
+    return out
+
+
+def _on_dask(
+    job: Any, ranges: list[tuple[int, int]], *, workers: int | None, scheduler: Any, progress: bool
+) -> Iterator[Any]:
+    """The results of ``job`` for every range, in range order, computed on a Dask cluster."""
+    from kcdc_hep._optional import import_optional
+    from kcdc_hep.engine import _worker_env
+
+    distributed = import_optional("distributed")
+    cluster = client = None
+    own_client = True
+    try:
+        if workers is not None:
+            cluster = distributed.LocalCluster(
+                n_workers=int(workers), processes=True, threads_per_worker=1, dashboard_address=None, env=_worker_env()
+            )
+            client = distributed.Client(cluster)
+        elif isinstance(scheduler, str):
+            client = distributed.Client(scheduler)
+        else:
+            client, own_client = scheduler, False
+        futures = client.map(job, ranges, pure=False)
+        if progress:
+            from tqdm.auto import tqdm
+
+            for _ in tqdm(distributed.as_completed(futures), total=len(futures), unit="chunk", file=sys.stderr):
+                pass
+        for future in futures:
+            yield future.result()
+            future.release()
+    finally:
+        if client is not None and own_client:
+            client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _local_root_file(source: str | os.PathLike[str], stack: ExitStack) -> Path:
@@ -518,7 +633,16 @@ class _Chunk:
     calor: dict[str, np.ndarray] | None
 
 
-def _chunks(trees: dict[str, Any], *, step_size: int, pool: ThreadPoolExecutor, where: str) -> Iterator[_Chunk]:
+def _chunks(
+    trees: dict[str, Any],
+    *,
+    step_size: int,
+    pool: ThreadPoolExecutor,
+    where: str,
+    start: int = 0,
+    stop: int | None = None,
+) -> Iterator[_Chunk]:
+    """The showers ``[start, stop)`` (default: all) in chunks of ``step_size``, joined with their component data."""
     general = {b: _BranchCursor(trees["KCDC"][b]) for b in GENERAL_BRANCHES}
     mapping = trees["KCDCM"]
     amap = _BranchCursor(mapping["ArrayIdx"]) if trees["Array"] is not None else None
@@ -537,8 +661,9 @@ def _chunks(trees: dict[str, Any], *, step_size: int, pool: ThreadPoolExecutor, 
             msg = f"{where}: reading entries {lo}-{hi} failed ({type(err).__name__}: {err}); the file may be truncated"
             raise CorruptFileError(msg) from err
 
-    for a in range(0, n, step_size):
-        b = min(a + step_size, n)
+    stop = n if stop is None else min(stop, n)
+    for a in range(start, stop, step_size):
+        b = min(a + step_size, stop)
         maps = read({k: v for k, v in (("a", amap), ("c", cmap)) if v is not None}, a, b)
         gen = {k: _numpy(v) for k, v in read(general, a, b).items()}
         array_event = stations = counts = calor_values = None

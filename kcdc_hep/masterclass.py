@@ -377,7 +377,7 @@ def _state(h: _SimHistograms | _DataHistograms) -> dict[str, Any]:
 
 def _restore(cls: type[Any], state: Mapping[str, Any], **extra: Any) -> Any:
     """A histogram set holding merged histograms (the inverse of :func:`_state`)."""
-    obj = cls.__new__(cls)
+    obj = object.__new__(cls)
     for name, value in {**state, **extra}.items():
         setattr(obj, name, value)
     return obj
@@ -504,7 +504,7 @@ def _live_time(chunks: Mapping[str, tuple[int, int, np.ndarray]], max_gap_s: flo
     for lo, hi, inner in chunks.values():
         gaps = inner
         if last is not None:  # the gap from the previous chunk leads the array, as in live_time(previous_ns=...)
-            g0 = np.diff(np.array([last, lo], dtype=np.int64)) / 1e9
+            g0: np.ndarray = np.diff(np.array([last, lo], dtype=np.int64)) / 1e9
             gaps = np.concatenate([g0[(g0 >= 0) & (g0 < max_gap_s)], inner])
         live_s += float(gaps.sum())
         last = hi

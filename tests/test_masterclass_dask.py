@@ -188,3 +188,71 @@ def test_joined_live_time_equals_sequential(sizes: tuple[int, ...]) -> None:
     got, first, latest = masterclass._live_time(pieces, masterclass.MAX_GAP_S)
     assert got == expected
     assert (first, latest) == (int(t.min()), int(t.max()))
+
+
+# ------------------------------------------------------------------------------------------------ kcdc-hep run
+_STATS = ("fEntries", "fTsumw", "fTsumw2", "fTsumwx", "fTsumwx2", "fTsumwy", "fTsumwy2", "fTsumwxy")
+
+
+@pytest.fixture(scope="module")
+def events_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from kcdc_hep.example import make_example_input
+
+    return make_example_input(tmp_path_factory.mktemp("example") / "events.root", n_events=9_000, seed=7)
+
+
+def test_example_on_dask_equals_local(events_root: Path, dask_installed: Any, tmp_path: Path) -> None:
+    """``run(workers=2)`` writes the local histograms bit for bit: contents, entries and every statistics sum."""
+    import uproot
+
+    from kcdc_hep.example import HISTOGRAMS, run
+
+    here = run(events_root, output=tmp_path / "local.root", step_size=2_000, progress=False)
+    there = run(events_root, output=tmp_path / "dask.root", step_size=2_000, progress=False, workers=2)
+    assert there == replace_output(here, there.output)
+    with uproot.open(here.output) as a, uproot.open(there.output) as b:
+        for spec in HISTOGRAMS:
+            ha, hb = a[spec.name], b[spec.name]
+            assert np.array_equal(ha.values(flow=True), hb.values(flow=True)), spec.name
+            assert np.array_equal(ha.variances(flow=True), hb.variances(flow=True)), spec.name
+            for member in _STATS:
+                if member in ha.all_members:
+                    assert ha.member(member) == hb.member(member), (spec.name, member)
+            assert ha.member("fEntries") > 0, spec.name
+
+
+def replace_output(result: Any, output: Path) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(result, output=output)
+
+
+def test_cli_run_workers(events_root: Path, dask_installed: Any, tmp_path: Path) -> None:
+    out = tmp_path / "cli.root"
+    more = ["--step-size", "3000", "--workers", "2"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "kcdc_hep", "run", os.fspath(events_root), "--output", os.fspath(out), *more],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "KCDC-Entries read from files: 9000" in proc.stdout
+    from kcdc_hep.compare import compare_files
+
+    local = tmp_path / "local.root"
+    from kcdc_hep.example import run
+
+    run(events_root, output=local, step_size=3_000, progress=False)
+    assert compare_files(local, out, mode="exact", tolerance=0.0).ok
+
+
+def test_example_local_run_imports_no_dask(events_root: Path, tmp_path: Path) -> None:
+    code = (
+        "import sys; from kcdc_hep.example import run; "
+        f"run({os.fspath(events_root)!r}, output={os.fspath(tmp_path / 'x.root')!r}, progress=False); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
