@@ -13,6 +13,7 @@
 
 #include "ROOT/RDFHelpers.hxx"
 #include "ROOT/RDataFrame.hxx"
+#include "TSystem.h"
 #include "ROOT/RResultHandle.hxx"
 #include "ROOT/RVec.hxx"
 #include "TFile.h"
@@ -71,9 +72,10 @@ void rdf_run(const char *path = "events.root", const char *output = "rdf_output.
    h2.push_back(g.Histo2D(
       Model2("hNeNmu", "Electron vs muon number;lg(N_{e});lg(N_{#mu})", 80, 0.0, 8.0, 55, 1.0, 6.5), "Ne", "Nmu"));
    h1.push_back(g.Histo1D(Model1("hRatio", "Size ratio;lg(N_{e}) / lg(N_{#mu});showers", 70, 0.2, 1.6), "ratio"));
-   // core position of every Array entry (first event loop, scalars only)
-   // (each Array entry is written by exactly one shower, so the threads never touch the same element; the order in
-   // which multi-threaded Take() returns values is not a safe key)
+   // The core position of each Array entry, as an entry-aligned friend tree of Array: in multi-threaded event loops
+   // rdfentry_ is not the tree's entry number when a tree has several clusters (seen with ROOT 6.40), so no lookup by
+   // rdfentry_; friends are read at the same entry as the main tree in every task. Each Array entry is written by
+   // exactly one shower, so the threads of the Foreach never touch the same element.
    const auto nArray = input.Get<TTree>("Array")->GetEntries();
    std::vector<double> xcOf(nArray), ycOf(nArray);
    g.Filter("ArrayIdx >= 0").Foreach(
@@ -82,27 +84,44 @@ void rdf_run(const char *path = "events.root", const char *output = "rdf_output.
          ycOf[idx] = yc;
       },
       {"ArrayIdx", "Xc", "Yc"}); // runs the loop over KCDC
+   const std::string corePath = std::string(output) + ".core.root";
+   {
+      TFile coreFile(corePath.c_str(), "RECREATE");
+      TTree core("ArrayCore", "core position of each Array entry");
+      double xc = 0, yc = 0;
+      core.Branch("Xc", &xc);
+      core.Branch("Yc", &yc);
+      for (Long64_t i = 0; i < nArray; ++i) {
+         xc = xcOf[i];
+         yc = ycOf[i];
+         core.Fill();
+      }
+      core.Write();
+   }
 
    const auto sx = StationCoordinate(true), sy = StationCoordinate(false);
-   ROOT::RDataFrame array("Array", path);
+   TFile arrayFile(path);
+   TTree *arrayTree = arrayFile.Get<TTree>("Array");
+   arrayTree->AddFriend("ArrayCore", corePath.c_str());
+   ROOT::RDataFrame array(*arrayTree);
    auto a = array
                .Define("valid", [](const RVecI &s) { return s >= 0 && s < 252; }, {"ArrivalS"})
                .Define("r",
-                       [&](ULong64_t entry, const RVecI &s, const RVecI &valid) {
+                       [&](double xc, double yc, const RVecI &s, const RVecI &valid) {
                           RVecD r;
                           r.reserve(s.size());
                           for (size_t j = 0; j < s.size(); ++j) {
                              if (!valid[j])
                                 continue;
-                             const double dx = sx[s[j]] - xcOf[entry];
-                             const double dy = sy[s[j]] - ycOf[entry];
+                             const double dx = sx[s[j]] - xc;
+                             const double dy = sy[s[j]] - yc;
                              const double dx2 = dx * dx;
                              const double dy2 = dy * dy;
                              r.push_back(std::sqrt(dx2 + dy2));
                           }
                           return r;
                        },
-                       {"rdfentry_", "ArrivalS", "valid"})
+                       {"ArrayCore.Xc", "ArrayCore.Yc", "ArrivalS", "valid"})
                .Define("eValid", [](const RVecF &e, const RVecI &v) { return RVecF(e[v]); }, {"EDeposit", "valid"})
                .Define("mValid", [](const RVecF &m, const RVecI &v) { return RVecF(m[v]); }, {"MDeposit", "valid"});
    h1.push_back(a.Histo1D(Model1("hNsta", "Stations with a signal;number of stations;showers", 253, -0.5, 252.5),
@@ -141,4 +160,5 @@ void rdf_run(const char *path = "events.root", const char *output = "rdf_output.
    for (auto &h : h2)
       h->Write();
    std::cout << "RDataFrame histograms written to: " << output << std::endl;
+   gSystem->Unlink(corePath.c_str());
 }
