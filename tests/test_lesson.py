@@ -29,6 +29,7 @@ def test_explore_shows_sliders_and_draws_the_start_values(monkeypatch: pytest.Mo
     assert calls == [18.0]  # drawn once with the start value
     slider.value = 30.0
     assert calls[-1] == 30.0  # moving the slider redraws
+    shown[0].close_all()  # outside a kernel: close now, not at interpreter shutdown
 
 
 def test_explore_without_widgets_draws_once(monkeypatch: pytest.MonkeyPatch) -> None:
