@@ -87,3 +87,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
     report.outcome = "failed"
     report.longrepr = f"{_MUST_RUN_REASON}: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):  # type: ignore[no-untyped-def]
+    """A whole module skipped at import (``pytest.importorskip`` at module level) also fails in CI."""
+    outcome = yield
+    report = outcome.get_result()
+    import os
+
+    if report.skipped and os.environ.get("KCDC_HEP_STRICT_SKIPS") == "1":
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"{_MUST_RUN_REASON} (the whole module): {reason}"
