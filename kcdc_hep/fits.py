@@ -867,7 +867,7 @@ def broken_power_law(
         log_j = np.where(lx < 0, gamma1 * lx, gamma2 * lx)
     else:
         log_j = gamma1 * lx + (gamma2 - gamma1) / sharpness * np.logaddexp(0.0, sharpness * lx)
-    return 10.0**lgJ0 * np.exp(log_j)
+    return np.power(10.0, lgJ0) * np.exp(log_j)  # numpy: overflow gives inf, not an exception
 
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(12)
@@ -985,7 +985,8 @@ def fit_knee(
         return m
 
     # a free sharpness makes the χ² surface multi-modal: start from several values and keep the best minimum
-    candidates = [minimise(e0) for e0 in ((2.0, 5.0, 10.0, 30.0) if free_eps else (eps0,))]
+    with np.errstate(all="ignore"):  # Minuit may probe extreme slopes where the model under- or overflows
+        candidates = [minimise(e0) for e0 in ((2.0, 5.0, 10.0, 30.0) if free_eps else (eps0,))]
     m = min(candidates, key=lambda c: (not c.valid, c.fval))
     fit = _result(m, method=method, chi2=float(m.fval), m2lnl=None, n_data=n_points)
     fit = FitResult(**{**fit.__dict__, "parameters": ("lgJ0", "lgE_knee", "gamma1", "gamma2", "sharpness")})
@@ -1001,11 +1002,25 @@ def fit_knee(
         sharpness_err=float(m.errors["eps"]) if free_eps else 0.0,
         chi2=float(m.fval),
         ndof=n_points - n_par,
-        valid=bool(m.valid),
+        valid=bool(m.valid) and not _at_limit(m, ("lgE_knee", "gamma1", "gamma2")),
         model=model,
         method=method,
         fit=fit,
     )
+
+
+def _at_limit(m: Minuit, names: Sequence[str]) -> bool:
+    """Whether a free parameter ended on one of its limits: the minimum is then the limit's, not the data's."""
+    for name in names:
+        p = m.params[name]
+        if p.is_fixed or not p.has_limits:
+            continue
+        lo = p.lower_limit if p.has_lower_limit else -math.inf
+        hi = p.upper_limit if p.has_upper_limit else math.inf
+        tol = 1e-3 * (hi - lo) if math.isfinite(hi - lo) else 1e-6
+        if p.value - lo < tol or hi - p.value < tol:
+            return True
+    return False
 
 
 # ============================================================================================ light/heavy line

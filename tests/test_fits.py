@@ -266,6 +266,15 @@ def test_knee_closure_on_a_simulated_spectrum(rng: np.random.Generator, method: 
     assert abs(knee.gamma2 + 3.1) < 3 * knee.gamma2_err, knee
 
 
+def test_knee_fit_at_a_parameter_limit_is_not_valid(rng: np.random.Generator) -> None:
+    # no shower above 4 PeV: the slope above the "knee" runs into its limit, which is no measurement
+    lgE = _sample_broken_power_law(rng, 200_000, 1e6, 4e6)
+    spectrum = flux_spectrum(ak.Array({"lgE": lgE}), bins=(20, 15.0, 17.0), zenith_max_deg=18.0, exposure_s=3.0e8)
+    knee = fit_knee(spectrum, model="sharp", method="poisson")
+    assert knee.gamma2 == pytest.approx(-6.0, abs=0.01)
+    assert not knee.valid
+
+
 def test_flux_normalisation_and_poisson_errors() -> None:
     t0 = np.datetime64("2000-01-01T00:00:00", "ns")
     events = ak.Array(
