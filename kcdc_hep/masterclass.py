@@ -1182,6 +1182,9 @@ def _captions(s: Mapping[str, Any]) -> dict[str, str]:
     knee_text = (
         f" Our fit puts the knee at E = {knee['E_knee_PeV']:.1f} ± {knee['E_knee_err_PeV']:.1f} PeV; the spectrum "
         f"falls like E^{knee['gamma1']:.2f} below it and E^{knee['gamma2']:.2f} above it."
+        if "E_knee_PeV" in knee and knee.get("valid", False)
+        else " The fit found no reliable knee here (too few showers above it, or a slope ran into the edge of what "
+        "the fit allows): with a bigger sample it can."
         if "E_knee_PeV" in knee
         else f" (No knee fit here: {html.escape(str(knee.get('error', '')))}.)"
     )

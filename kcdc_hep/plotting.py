@@ -695,7 +695,10 @@ def plot_flux(
             f"knee fit: E$_{{knee}}$ = {knee.E_knee_PeV:.2f} ± {knee.E_knee_err_PeV:.2f} PeV\n"
             f"γ$_1$ = {knee.gamma1:.2f} ± {knee.gamma1_err:.2f},  γ$_2$ = {knee.gamma2:.2f} ± {knee.gamma2_err:.2f}"
         )
-        (artists["fit"],) = ax.plot(x * pev, model * x**2.7, color="#D55E00", label=text)
+        if not knee.valid:
+            text += "\n(not a reliable fit: too few showers, or a slope at its limit)"
+        style = "-" if knee.valid else "--"
+        (artists["fit"],) = ax.plot(x * pev, model * x**2.7, color="#D55E00", ls=style, label=text)
         artists["knee"] = ax.axvline(knee.E_knee_PeV, color="#D55E00", ls=":", lw=2)
     ax.set_xscale("log")
     ax.set_yscale("log")
