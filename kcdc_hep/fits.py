@@ -408,6 +408,9 @@ class CompositionResult:
         Whether the bin was fitted and the fit converged.
     observable, method : str
         ``"ratio"`` or ``"2d"``; the Template method.
+    reasons : tuple of str
+        Per energy bin, why it is invalid (too few data events, a thin template, a fit that did not converge);
+        empty for valid bins.
     """
 
     primaries: tuple[str, ...]
@@ -422,6 +425,7 @@ class CompositionResult:
     valid: np.ndarray
     observable: str
     method: str
+    reasons: tuple[str, ...] = ()
 
     def fraction(self, primary: str) -> np.ndarray:
         """Fraction of one primary in each energy bin."""
@@ -447,6 +451,7 @@ class CompositionResult:
                 "mean_lnA_err": self.mean_lnA_err,
                 "n_data": self.n_data,
                 "valid": self.valid,
+                "reasons": list(self.reasons),
                 "observable": self.observable,
                 "method": self.method,
             }
@@ -458,7 +463,8 @@ class CompositionResult:
         for i in range(len(self.n_data)):
             lo, hi = self.energy_edges[i], self.energy_edges[i + 1]
             if not self.valid[i]:
-                lines.append(f"{lo:6.2f}-{hi:<6.2f}  {self.n_data[i]:>7}  (not fitted / invalid)")
+                why = self.reasons[i] if i < len(self.reasons) and self.reasons[i] else "not fitted / invalid"
+                lines.append(f"{lo:6.2f}-{hi:<6.2f}  {self.n_data[i]:>7}  ({why})")
                 continue
             fr = "  ".join(f"{f:5.3f}±{e:5.3f}  " for f, e in zip(self.fractions[i], self.fraction_errors[i],
                                                                  strict=True))  # fmt: skip
@@ -582,11 +588,17 @@ def fit_composition(
     mean_lnA_err = np.full(nb, np.nan)
     n_data = np.zeros(nb, dtype=np.int64)
     valid = np.zeros(nb, dtype=bool)
+    reasons = [""] * nb
     for i in range(nb):
         n = histogram(data, edges_e[i], edges_e[i + 1])
         n_data[i] = int(n.sum())
         temps = [histogram(sets[p], edges_e[i], edges_e[i + 1]) for p in order]
-        if n_data[i] < min_events or min(t.sum() for t in temps) < min_events:
+        thin = [f"{p} {int(t.sum())}" for p, t in zip(order, temps, strict=True) if t.sum() < min_events]
+        if n_data[i] < min_events:
+            reasons[i] = f"{n_data[i]} data events < min_events={min_events}"
+            continue
+        if thin:
+            reasons[i] = f"too few simulated showers: {', '.join(thin)} < min_events={min_events}"
             continue
         keep = np.sum(temps, axis=0) > 0
         t_cost = cost.Template(
@@ -600,6 +612,7 @@ def fit_composition(
             m.migrad()
         m.hesse()
         if not (m.valid and m.accurate):
+            reasons[i] = "the template fit did not converge to an accurate minimum"
             continue
         y = np.asarray(m.values)
         cov_y = np.asarray(m.covariance)
@@ -625,6 +638,7 @@ def fit_composition(
         valid=_readonly(valid, bool),
         observable=observable,
         method=method,
+        reasons=tuple(reasons),
     )
 
 

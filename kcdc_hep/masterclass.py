@@ -1086,6 +1086,7 @@ def _summary(
                     "lgE_high": float(comp.energy_edges[i + 1]),
                     "n_data": int(comp.n_data[i]),
                     "valid": ok,
+                    "reason": comp.reasons[i] if i < len(comp.reasons) else "",
                     "fractions": dict(zip(comp.primaries, comp.fractions[i].tolist(), strict=True)),
                     "errors": dict(zip(comp.primaries, comp.fraction_errors[i].tolist(), strict=True)),
                     "mean_lnA": float(comp.mean_lnA[i]),

@@ -202,7 +202,12 @@ def test_composition_accepts_a_dict_of_templates_and_marks_thin_bins_invalid(rng
     assert np.isnan(r.mean_lnA[1])
     d = json.loads(json.dumps(r.to_dict()))
     assert d["mean_lnA"][1] is None and d["fractions"][0]["p"] > 0.5
-    assert "not fitted" in str(r)
+    assert r.reasons == ("", "0 data events < min_events=100")
+    assert d["reasons"][1] == "0 data events < min_events=100"
+    assert "(0 data events < min_events=100)" in str(r)
+    # a thin template is named with its count
+    thin = fit_composition(data, {"p": by_primary["p"], "Fe": by_primary["fe"][:50]}, energy_bins=[15.0, 16.5])
+    assert not thin.valid[0] and thin.reasons[0].startswith("too few simulated showers: Fe ")
     with pytest.raises(ValueError, match="read-only"):
         r.fractions[0, 0] = 1.0
 
