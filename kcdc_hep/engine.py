@@ -25,6 +25,7 @@ that each worker parses only its own rows.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -34,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from kcdc_hep.errors import EmptyFileError, KcdcError
+from kcdc_hep.errors import EmptyFileError
 
 __all__ = ["DEFAULT_STEP", "Partition", "map_reduce", "merge", "partitions"]
 
@@ -380,22 +381,7 @@ def _distributed(
     parts = partitions(sources, step_size=step_size)
     if not parts:
         return _NOTHING
-    cluster = client = None
-    own_client = True
-    try:
-        if scheduler is None:
-            cluster = distributed.LocalCluster(
-                n_workers=int(workers or 1),
-                processes=True,
-                threads_per_worker=1,
-                dashboard_address=None,
-                env=_worker_env(),
-            )
-            client = distributed.Client(cluster)
-        elif isinstance(scheduler, str):
-            client = distributed.Client(scheduler)
-        else:
-            client, own_client = scheduler, False
+    with dask_client(workers=workers if scheduler is None else None, scheduler=scheduler) as client:
         job = functools.partial(_run_partition, job=func, columns=columns, step=step_size)
         futures = client.map(job, parts, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
@@ -421,13 +407,37 @@ def _distributed(
         if bar is not None:
             bar.close()
         return result
-    except KcdcError:
-        raise
-    finally:
-        if client is not None and own_client:
-            client.close()
-        if cluster is not None:
-            cluster.close()
+
+
+@contextlib.contextmanager
+def dask_client(*, workers: int | None = None, scheduler: str | Any | None = None) -> Iterator[Any]:
+    """A Dask ``distributed.Client`` for a run, closed afterwards if this function made it.
+
+    ``workers=N`` starts a ``LocalCluster`` of N single-threaded processes (closed at the end); ``scheduler`` is an
+    address (``"tcp://host:8786"``, a client is connected and closed at the end) or a ``Client`` (used as it is
+    and left open). With neither, one local worker process is started.
+    """
+    from kcdc_hep._optional import import_optional
+
+    distributed = import_optional("distributed")
+    if scheduler is not None and not isinstance(scheduler, str):
+        yield scheduler
+        return
+    if scheduler is not None:
+        with distributed.Client(scheduler) as client:
+            yield client
+        return
+    with (
+        distributed.LocalCluster(
+            n_workers=int(workers or 1),
+            processes=True,
+            threads_per_worker=1,
+            dashboard_address=None,
+            env=_worker_env(),
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
 
 
 def _worker_env() -> dict[str, str]:

@@ -525,21 +525,10 @@ def _on_dask(
 ) -> Iterator[Any]:
     """The results of ``job`` for every range, in range order, computed on a Dask cluster."""
     from kcdc_hep._optional import import_optional
-    from kcdc_hep.engine import _worker_env
+    from kcdc_hep.engine import dask_client
 
     distributed = import_optional("distributed")
-    cluster = client = None
-    own_client = True
-    try:
-        if workers is not None:
-            cluster = distributed.LocalCluster(
-                n_workers=int(workers), processes=True, threads_per_worker=1, dashboard_address=None, env=_worker_env()
-            )
-            client = distributed.Client(cluster)
-        elif isinstance(scheduler, str):
-            client = distributed.Client(scheduler)
-        else:
-            client, own_client = scheduler, False
+    with dask_client(workers=workers, scheduler=scheduler) as client:
         futures = client.map(job, ranges, pure=False)
         if progress:
             from tqdm.auto import tqdm
@@ -549,11 +538,6 @@ def _on_dask(
         for future in futures:
             yield future.result()
             future.release()
-    finally:
-        if client is not None and own_client:
-            client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def _local_root_file(source: str | os.PathLike[str], stack: ExitStack) -> Path:

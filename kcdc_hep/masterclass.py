@@ -30,6 +30,7 @@ of the job goes on.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import html
 import io
@@ -543,35 +544,6 @@ def _map(
     )
 
 
-@dataclass
-class _Cluster:
-    """The Dask client of a run (``None`` locally); a local cluster for ``workers=N`` is closed at the end."""
-
-    client: Any = None
-    cluster: Any = None
-
-    @classmethod
-    def start(cls, workers: int | None, scheduler: Any) -> _Cluster:
-        if workers is None:
-            return cls(client=scheduler)
-        from kcdc_hep._optional import import_optional
-
-        distributed = import_optional("distributed")
-        cluster = distributed.LocalCluster(
-            n_workers=int(workers),
-            processes=True,
-            threads_per_worker=1,
-            dashboard_address=None,
-            env=engine._worker_env(),
-        )
-        return cls(client=distributed.Client(cluster), cluster=cluster)
-
-    def close(self) -> None:
-        if self.cluster is not None:
-            self.client.close()
-            self.cluster.close()
-
-
 # ================================================================================================== output
 def _atomic_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
@@ -751,7 +723,8 @@ def run_masterclass(
         msg = f"run_masterclass: workers must be a positive number of processes, not {workers!r}"
         raise ValueError(msg)
     stages = _progress_bar(progress, "masterclass", total=6, unit="stage")
-    dask = _Cluster()
+    dask = contextlib.ExitStack()  # the Dask client of the run, if any: one for the simulation and the data
+    client = None
     try:
         # ---------------------------------------------------------------- inputs
         stages.set_description("masterclass: checking inputs")
@@ -762,7 +735,8 @@ def run_masterclass(
         data_fields = _check_fields(data_paths, _DATA_FIELDS, role="measured data")
         sim_fields = _check_fields(sim_paths, _SIM_FIELDS, role="simulation")
         used_cuts, cut_notes = _effective_cuts(cuts, set(data_fields), set(sim_fields))
-        dask = _Cluster.start(workers, scheduler)  # one cluster for the simulation and the data
+        if workers is not None or scheduler is not None:
+            client = dask.enter_context(engine.dask_client(workers=workers, scheduler=scheduler))
         timings["inputs"] = time.perf_counter() - t_start
         stages.update()
 
@@ -771,7 +745,7 @@ def run_masterclass(
         stages.set_description("masterclass: simulation")
         sim_cols = _columns(sim_fields, (*_SIM_FIELDS, *_OPTIONAL[:-1]))
         sim_job = functools.partial(_sim_chunk, cuts=used_cuts, energy_bins=tuple(edges_e))
-        sim_out = _map(sim_job, sim_paths, sim_cols, desc="simulation", progress=progress, scheduler=dask.client)
+        sim_out = _map(sim_job, sim_paths, sim_cols, desc="simulation", progress=progress, scheduler=client)
         sim_h = _restore(_SimHistograms, sim_out["histograms"], line_points={})
         sim_flow = _cutflow(used_cuts, sim_out["flow"])
         if sim_flow.n_selected == 0:
@@ -809,7 +783,7 @@ def run_masterclass(
             available=frozenset(data_fields),
             max_gap_s=MAX_GAP_S,
         )
-        data_out = _map(data_job, data_paths, data_cols, desc="data", progress=progress, scheduler=dask.client)
+        data_out = _map(data_job, data_paths, data_cols, desc="data", progress=progress, scheduler=client)
         data_h = _restore(_DataHistograms, data_out["histograms"])
         data_flow = _cutflow(used_cuts, data_out["flow"])
         live_s = 0.0
