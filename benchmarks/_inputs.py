@@ -5,7 +5,7 @@ Sample 1 (``E Ne Nmu Ze``, single spaces, 4,102,999 rows, ~131 MB), sample 2 and
 follow the KASCADE shapes roughly (steep spectrum, sizes growing with energy); for speed and memory only the
 formats, sizes and number formatting matter, and these are exact.
 
-``kcdc_hep.samples.generate`` (the physics generator) is used instead when it exists and writes these files
+``kcdc_hep.simulation.samples.generate`` (the physics generator) is used instead when it exists and writes these files
 (``KCDC_BENCH_GENERATOR=samples``); by default the benchmarks write their own inputs with numpy and pyarrow, so
 that the timings do not change when the generator does.
 """

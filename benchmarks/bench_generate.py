@@ -5,7 +5,7 @@ Run::
     python benchmarks/bench_generate.py [--out DIR] [--scale 1.0] [--seed 2940]
 
 It starts a fresh Python process that runs the ``kcdc-hep generate`` command line (imports included) with the
-stage timings of :func:`kcdc_hep.samples.generate` logged, and prints the stage times, the total wall time and the
+stage timings of :func:`kcdc_hep.simulation.samples.generate` logged, and prints the stage times, the total wall time and the
 file sizes. Target (issue "Realistic synthetic KCDC samples"): all full-size files in under 60 s on 2 cores.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 _CHILD = """
 import logging, sys
 logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
-logging.getLogger("kcdc_hep.samples").setLevel(logging.INFO)
+logging.getLogger("kcdc_hep.simulation.samples").setLevel(logging.INFO)
 from kcdc_hep.cli import main
 sys.exit(main(sys.argv[1:]))
 """

@@ -4,8 +4,8 @@
     python benchmarks/bench_run.py --events 200000 --repeat 5
     python benchmarks/bench_run.py --input /path/to/events.root
 
-The input is written once into ``benchmarks/_work/`` (git-ignored) with :func:`kcdc_hep.simulate.simulate` and the
-compression of :mod:`kcdc_hep.samples` (the built-in ``events.root``), unless ``--input`` is given. Each command is
+The input is written once into ``benchmarks/_work/`` (git-ignored) with :func:`kcdc_hep.simulation.generator.simulate` and the
+compression of :mod:`kcdc_hep.simulation.samples` (the built-in ``events.root``), unless ``--input`` is given. Each command is
 timed as a whole process (start-up, reading, filling, writing), the three interleaved, ``--repeat`` times; the
 medians are compared. The two C++ variants are compiled with ACLiC once beforehand, so compile time is excluded;
 RDataFrame runs with ``ROOT::EnableImplicitMT(2)``. At the end the three outputs are compared bin for bin.
@@ -34,11 +34,11 @@ def make_input(n_events: int, seed: int) -> Path:
     path = WORK / f"events_{n_events}.root"
     if path.exists():
         return path
-    from kcdc_hep.simulate import simulate
+    from kcdc_hep.simulation.generator import simulate
     from kcdc_hep.writers import write
 
     try:
-        from kcdc_hep import samples
+        from kcdc_hep.simulation import samples
 
         compression = samples.ROOT_COMPRESSION
     except ImportError:
@@ -105,7 +105,7 @@ def measure(data: Path, repeat: int, macro: Path, rdf: Path, tag: str) -> dict[s
         for name, cmd in commands.items():
             times[name].append(_time(cmd))
         print(f"{tag} run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), file=sys.stderr)
-    from kcdc_hep.compare import compare_files
+    from kcdc_hep.analyses.compare import compare_files
 
     agree = {other: compare_files(out["python"], out[other]).ok for other in ("cpp", "rdf")}
     med = {k: statistics.median(v) for k, v in times.items()}

@@ -3,7 +3,7 @@
 The job (``kcdc_hep.engine.map_reduce`` run locally = ``kcdc_hep.iterate`` + histogram fills: energy spectrum,
 electron and muon sizes, the 2-D size map) runs in a fresh process on sample 1 with its rows repeated k times
 (one file). ``example.run`` (the twin of the ROOT C++ macro) is included on KCDC ROOT files of k × 100 k events
-when ``kcdc_hep.example`` exists. Targets: time(8×) ≤ 1.2 · 8 · time(1×), RSS(8×) ≤ 1.2 · RSS(1×).
+when ``kcdc_hep.analyses.example`` exists. Targets: time(8×) ≤ 1.2 · 8 · time(1×), RSS(8×) ≤ 1.2 · RSS(1×).
 
     python benchmarks/bench_scaling.py [--quick]
 """
@@ -45,7 +45,7 @@ def case_histograms(path: str, step: str) -> dict[str, Any]:
 
 def case_example(path: str, out: str) -> dict[str, Any]:
     t0 = time.perf_counter()
-    from kcdc_hep import example
+    from kcdc_hep.analyses import example
 
     t1 = time.perf_counter()
     example.run(path, output=out, overwrite=True, progress=False)
@@ -53,7 +53,7 @@ def case_example(path: str, out: str) -> dict[str, Any]:
 
 
 def case_make_example(path: str, n: str) -> dict[str, Any]:
-    from kcdc_hep import example
+    from kcdc_hep.analyses import example
 
     example.make_example_input(path, n_events=int(n))
     return {}
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         w8 = results[8]["work_s"] / (8 * results[1]["work_s"])
         checks.append(c.check("histogram job, imports excluded: work(8x) / (8 work(1x))", "<= 1.2", w8, w8 <= 1.2))
 
-        if importlib.util.find_spec("kcdc_hep.example") is not None:
+        if importlib.util.find_spec("kcdc_hep.analyses.example") is not None:
             base_n = 10_000 if args.quick else 100_000
             ex: dict[int, dict[str, Any]] = {}
             for k in FACTORS:

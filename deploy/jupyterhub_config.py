@@ -25,7 +25,7 @@ KCDC_HEP_CACHE_DIR         the shared folder with the pre-generated class sample
 KCDC_HEP_DATA_FILES        further files for every student's data/ (os.pathsep-separated)
 =========================  =================================================================  ========================
 
-At each spawn, a pre-spawn hook calls :func:`kcdc_hep.lab.prepare_workspace`: the student's
+At each spawn, a pre-spawn hook calls :func:`kcdc_hep.classroom.lab.prepare_workspace`: the student's
 ``~/kcdc-masterclass`` gets the notebooks (never overwriting the student's own edited copies) and ``data/`` with
 links to the shared samples; JupyterLab opens there.
 """
@@ -141,8 +141,8 @@ def _home(spawner: object) -> Path:
 def prepare_student(spawner: object) -> None:
     """Pre-spawn hook: the student's workspace with the notebooks and links to the shared samples."""
     if spawner.__class__.__name__ == "DockerSpawner":
-        return  # the image's entrypoint runs `python -c "from kcdc_hep.lab import prepare_workspace; ..."`
-    from kcdc_hep.lab import prepare_workspace
+        return  # the image's entrypoint runs `python -c "from kcdc_hep.classroom.lab import prepare_workspace; ..."`
+    from kcdc_hep.classroom.lab import prepare_workspace
 
     ws = prepare_workspace(_home(spawner) / WORKSPACE)
     spawner.log.info("kcdc_hep workspace for %s: %s", spawner.user.name, ws.path)  # type: ignore[attr-defined]

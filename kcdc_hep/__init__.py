@@ -48,16 +48,16 @@ _EXPORTS: dict[str, str] = {
     "SeparationLine": "kcdc_hep.fits",
     "HeavyFraction": "kcdc_hep.fits",
     # synthetic samples with known truth
-    "simulate": "kcdc_hep.simulate",
-    "generate": "kcdc_hep.samples",
-    "default_sample": "kcdc_hep.samples",
+    "simulate": "kcdc_hep.simulation",
+    "generate": "kcdc_hep.simulation",
+    "default_sample": "kcdc_hep.simulation",
     # figures (matplotlib/mplhep imported on first use)
     "plotting": "kcdc_hep",
     # the analyses
-    "run": "kcdc_hep.example",
-    "compare_files": "kcdc_hep.compare",
-    "run_masterclass": "kcdc_hep.masterclass",
-    "MasterclassResult": "kcdc_hep.masterclass",
+    "run": "kcdc_hep.analyses.example",
+    "compare_files": "kcdc_hep.analyses.compare",
+    "run_masterclass": "kcdc_hep.analyses.masterclass",
+    "MasterclassResult": "kcdc_hep.analyses.masterclass",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

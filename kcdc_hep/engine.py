@@ -241,7 +241,7 @@ def _read_partition(part: Partition, columns: Sequence[str] | None, step: int) -
 
 def _read_text_range(part: Partition, columns: Sequence[str] | None) -> Any:
     from kcdc_hep.readers import _text
-    from kcdc_hep.readers._model import plan_columns, to_events
+    from kcdc_hep.readers.columns import plan_columns, to_events
 
     assert part.byte_start is not None and part.byte_stop is not None  # internal invariant: set by partitions()
     with open(part.source, "rb") as fh:
@@ -257,7 +257,7 @@ def _read_text_range(part: Partition, columns: Sequence[str] | None) -> Any:
 def _read_parquet_range(part: Partition, columns: Sequence[str] | None) -> Any:
     import pyarrow.parquet as pq
 
-    from kcdc_hep.readers._model import plan_columns, to_events
+    from kcdc_hep.readers.columns import plan_columns, to_events
 
     assert part.entry_stop is not None  # internal invariant: set by partitions()
     pf = pq.ParquetFile(part.source)

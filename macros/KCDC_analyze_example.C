@@ -20,7 +20,7 @@
 //   batch:   root -b -q 'KCDC_analyze_example.C+("events.root", "KCDC_analyze_example_output.root")'
 //   ROOT reads a file inside an uncompressed ("stored") zip as "archive.zip#events.root".
 //
-// The Python twin, kcdc_hep.example.run() (command line: kcdc-hep run events.root), fills the same histograms
+// The Python twin, kcdc_hep.analyses.example.run() (command line: kcdc-hep run events.root), fills the same histograms
 // (names, titles, binning, entries, errors, statistics) without ROOT; `kcdc-hep compare A B` checks them bin by bin.
 // If you change a histogram here, change it in kcdc_hep/example.py too.
 

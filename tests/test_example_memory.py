@@ -9,7 +9,7 @@ import numpy as np
 import uproot
 
 import kcdc_hep
-from kcdc_hep import example
+from kcdc_hep.analyses import example
 
 
 def test_branch_cursor_memory_stays_bounded(tmp_path: Path, rng: np.random.Generator) -> None:

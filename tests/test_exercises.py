@@ -1,6 +1,6 @@
 """Exercise checks: a right answer passes, a typical mistake gets its specific hint, garbage a friendly message.
 
-Every exercise of :data:`kcdc_hep.exercises.EXERCISES` has one case below (a test fails if one is added without a
+Every exercise of :data:`kcdc_hep.classroom.exercises.EXERCISES` has one case below (a test fails if one is added without a
 case), and every check is fed a list of garbage answers: no exception may escape to the student.
 """
 
@@ -17,12 +17,13 @@ import nbformat
 import numpy as np
 import pytest
 
-from kcdc_hep import exercises, histograms
+from kcdc_hep.classroom import exercises
+from kcdc_hep import histograms
 from kcdc_hep.errors import ExerciseError
-from kcdc_hep.exercises import CheckResult, check
+from kcdc_hep.classroom.exercises import CheckResult, check
 from kcdc_hep.fits import fit_gauss, fit_knee, read_flux_table
 from kcdc_hep.selections import Cuts
-from kcdc_hep.simulate import simulate
+from kcdc_hep.simulation.generator import simulate
 
 EQUAL = {"p": 1, "He": 1, "C": 1, "Si": 1, "Fe": 1}
 

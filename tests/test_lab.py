@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kcdc_hep import lab
+from kcdc_hep.classroom import lab
 from kcdc_hep.errors import MissingFileError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,7 +74,7 @@ def test_notebook_source_can_be_a_tutors_folder(tmp_path: Path, monkeypatch: pyt
 
 
 def test_kernels_are_registered_when_possible(monkeypatch: pytest.MonkeyPatch) -> None:
-    import kcdc_hep.kernels
+    import kcdc_hep.classroom.kernels
 
     calls = []
 
@@ -84,7 +84,7 @@ def test_kernels_are_registered_when_possible(monkeypatch: pytest.MonkeyPatch) -
             raise PermissionError("read-only environment")
         return ["Python kernel 'kcdc-hep' installed"]
 
-    monkeypatch.setattr(kcdc_hep.kernels, "install_kernels", fake_install)
+    monkeypatch.setattr(kcdc_hep.classroom.kernels, "install_kernels", fake_install)
     assert "installed" in lab._register_kernels()
     assert calls == [{"sys_prefix": True}, {"user": True}]  # falls back to the user's folder
 
@@ -114,7 +114,7 @@ def test_start_lab_serves_the_notebooks(tmp_path: Path) -> None:
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
     }
     code = (
-        "import sys; from kcdc_hep.lab import start_lab; "
+        "import sys; from kcdc_hep.classroom.lab import start_lab; "
         f"sys.exit(start_lab({str(tmp_path / 'ws')!r}, port={port}, open_browser=False, register_kernels=False))"
     )
     log = (tmp_path / "lab.log").open("wb")

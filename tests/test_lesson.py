@@ -9,7 +9,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from kcdc_hep import lesson
+from kcdc_hep.classroom import lesson
 
 
 def test_explore_shows_sliders_and_draws_the_start_values(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 
 import kcdc_hep
-from kcdc_hep import masterclass
+from kcdc_hep.analyses import masterclass
 from kcdc_hep.errors import MissingColumnError, MissingFileError, OutputExistsError
-from kcdc_hep.masterclass import FIGURES, live_time, run_masterclass
-from kcdc_hep.simulate import BrokenPowerLaw, simulate
+from kcdc_hep.analyses.masterclass import FIGURES, live_time, run_masterclass
+from kcdc_hep.simulation.generator import BrokenPowerLaw, simulate
 
 N_DATA = 200_000
 N_SIM = 150_000

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 import kcdc_hep
-from kcdc_hep import masterclass
-from kcdc_hep.masterclass import live_time, run_masterclass
-from kcdc_hep.simulate import BrokenPowerLaw, simulate
+from kcdc_hep.analyses import masterclass
+from kcdc_hep.analyses.masterclass import live_time, run_masterclass
+from kcdc_hep.simulation.generator import BrokenPowerLaw, simulate
 
 STEP = 12_000  # events per partition: 3 partitions per data file, 2 per simulation file
 ENERGY_BINS = (15.0, 15.3, 15.6, 16.0, 16.5)
@@ -62,7 +62,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 _LOCAL_RUN = """
 import json, sys
-from kcdc_hep import masterclass
+from kcdc_hep.analyses import masterclass
 masterclass.STEP_SIZE = {step}
 masterclass.run_masterclass(data={data!r}, sim={sim!r}, out={out!r}, progress=False, energy_bins={bins!r})
 dask = sorted(m for m in sys.modules if m.split(".")[0] in ("dask", "distributed"))
@@ -196,7 +196,7 @@ _STATS = ("fEntries", "fTsumw", "fTsumw2", "fTsumwx", "fTsumwx2", "fTsumwy", "fT
 
 @pytest.fixture(scope="module")
 def events_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from kcdc_hep.example import make_example_input
+    from kcdc_hep.analyses.example import make_example_input
 
     return make_example_input(tmp_path_factory.mktemp("example") / "events.root", n_events=9_000, seed=7)
 
@@ -205,7 +205,7 @@ def test_example_on_dask_equals_local(events_root: Path, dask_installed: Any, tm
     """``run(workers=2)`` writes the local histograms bit for bit: contents, entries and every statistics sum."""
     import uproot
 
-    from kcdc_hep.example import HISTOGRAMS, run
+    from kcdc_hep.analyses.example import HISTOGRAMS, run
 
     here = run(events_root, output=tmp_path / "local.root", step_size=2_000, progress=False)
     there = run(events_root, output=tmp_path / "dask.root", step_size=2_000, progress=False, workers=2)
@@ -238,10 +238,10 @@ def test_cli_run_workers(events_root: Path, dask_installed: Any, tmp_path: Path)
     )
     assert proc.returncode == 0, proc.stderr
     assert "KCDC-Entries read from files: 9000" in proc.stdout
-    from kcdc_hep.compare import compare_files
+    from kcdc_hep.analyses.compare import compare_files
 
     local = tmp_path / "local.root"
-    from kcdc_hep.example import run
+    from kcdc_hep.analyses.example import run
 
     run(events_root, output=local, step_size=3_000, progress=False)
     assert compare_files(local, out, mode="exact", tolerance=0.0).ok
@@ -249,7 +249,7 @@ def test_cli_run_workers(events_root: Path, dask_installed: Any, tmp_path: Path)
 
 def test_example_local_run_imports_no_dask(events_root: Path, tmp_path: Path) -> None:
     code = (
-        "import sys; from kcdc_hep.example import run; "
+        "import sys; from kcdc_hep.analyses.example import run; "
         f"run({os.fspath(events_root)!r}, output={os.fspath(tmp_path / 'x.root')!r}, progress=False); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))"
     )

@@ -1,6 +1,6 @@
 """The machine-learning lesson: a classifier that tells light from heavy showers better than guessing.
 
-Measured with the generator's showers (kcdc_hep.simulate; equal numbers of p, He, C, Si, Fe generated, as in the
+Measured with the generator's showers (kcdc_hep.simulation.generator; equal numbers of p, He, C, Si, Fe generated, as in the
 KASCADE CORSIKA libraries; 60 000 triggered showers, 30 % held out), three seeds:
 
 * light (p, He) vs heavy (C, Si, Fe): accuracy 0.76 against a majority-class baseline of 0.60 (margin 0.16),
@@ -22,7 +22,7 @@ pytest.importorskip("sklearn")
 
 from kcdc_hep import ml
 from kcdc_hep.errors import MissingColumnError, SchemaError
-from kcdc_hep.simulate import simulate
+from kcdc_hep.simulation.generator import simulate
 
 EQUAL = {"p": 1, "He": 1, "C": 1, "Si": 1, "Fe": 1}
 #: Required margin of held-out accuracy over the majority-class baseline, and the smallest ROC AUC.

@@ -1,6 +1,6 @@
 """Every notebook in notebooks/ runs top to bottom in its own kernel (nbclient), on a small default sample.
 
-The notebooks run inside a workspace made by :func:`kcdc_hep.lab.prepare_workspace` (as ``kcdc-hep lab`` and the
+The notebooks run inside a workspace made by :func:`kcdc_hep.classroom.lab.prepare_workspace` (as ``kcdc-hep lab`` and the
 JupyterHub make it), laid out like the repository (``<tmp>/notebooks`` next to ``<tmp>/macros``) so that the ROOT
 notebooks find their macro. The default sample is small (``KCDC_HEP_DEFAULT_SCALE`` = 0.002 from conftest: ~8 000
 data and ~3 400 simulated showers). A notebook whose kernel is not installed (the ROOT C++ kernel ``root``) is
@@ -28,7 +28,7 @@ pytest.importorskip("ipykernel")
 from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
 
 from kcdc_hep import exercises  # noqa: E402
-from kcdc_hep.lab import prepare_workspace  # noqa: E402
+from kcdc_hep.classroom.lab import prepare_workspace  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -125,7 +125,7 @@ def test_one_line_switches_to_a_tutor_file(
     assert len(lines) == 1, f"{notebook.name} must have exactly one 'DATA = ...' line, has {lines}"
     if notebook.name.startswith("04"):  # the flux needs event times: a sample-3-like CSV of the tutor's own
         from kcdc_hep import write
-        from kcdc_hep.simulate import simulate
+        from kcdc_hep.simulation.generator import simulate
 
         tutor_file = tmp_path / "my_showers.csv"
         write(simulate(5_000, seed=int(rng.integers(1 << 30)), kind="data"), tutor_file)

@@ -17,9 +17,9 @@ import pytest
 import uproot
 
 import kcdc_hep
-from kcdc_hep.compare import compare_files
+from kcdc_hep.analyses.compare import compare_files
 from kcdc_hep.errors import OutputExistsError
-from kcdc_hep.example import DEFAULT_OUTPUT, HISTOGRAMS, run
+from kcdc_hep.analyses.example import DEFAULT_OUTPUT, HISTOGRAMS, run
 
 REPO = Path(__file__).resolve().parents[1]
 MACRO = REPO / "macros" / "KCDC_analyze_example.C"
@@ -156,7 +156,7 @@ def test_compiled_macro_agrees_bin_for_bin(
 
 
 def _jupyter_env(tmp_path: Path) -> dict[str, str]:
-    from kcdc_hep.kernels import install_kernels
+    from kcdc_hep.classroom.kernels import install_kernels
 
     lines = install_kernels(prefix=tmp_path / "jupyter")
     assert any("ROOT C++ kernel 'root'" in line for line in lines), lines

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import kcdc_hep
-from kcdc_hep import samples
+from kcdc_hep.simulation import samples
 from kcdc_hep.errors import OutputExistsError, SchemaError
 from kcdc_hep.estimators import estimate_energy
-from kcdc_hep.simulate import simulate
+from kcdc_hep.simulation.generator import simulate
 
 N = 1500
 SEED = 77

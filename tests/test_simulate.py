@@ -12,7 +12,7 @@ from iminuit import Minuit
 from scipy import stats
 
 from kcdc_hep import geometry
-from kcdc_hep import simulate as sim
+from kcdc_hep.simulation import generator as sim
 from kcdc_hep.errors import SchemaError
 from kcdc_hep.estimators import estimate_energy, estimate_lnA
 from kcdc_hep.schema import FIELDS

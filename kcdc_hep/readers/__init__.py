@@ -32,8 +32,8 @@ from kcdc_hep.errors import (
     UnknownFormatError,
     UnsafeZipError,
 )
-from kcdc_hep.readers import _cache, _root, _text
-from kcdc_hep.readers._model import plan_columns, to_events
+from kcdc_hep.readers import _cache, root as _root, text as _text
+from kcdc_hep.readers.columns import plan_columns, to_events
 
 __all__ = ["Source", "detect", "iterate", "read"]
 

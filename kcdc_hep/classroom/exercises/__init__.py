@@ -2,7 +2,7 @@
 
 Each notebook has a few exercises in which a student writes a line or two and asks for a check::
 
-    from kcdc_hep import exercises
+    from kcdc_hep.classroom import exercises
     exercises.use(data=events, simulation=sim)     # once per notebook: the showers the answers are computed from
     my_histogram = ...                             # the student's line
     exercises.check("01.histogram", my_histogram)

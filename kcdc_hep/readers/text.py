@@ -17,7 +17,7 @@ from typing import IO, Any
 import pyarrow as pa
 
 from kcdc_hep.errors import EmptyFileError, MalformedRowError
-from kcdc_hep.readers._model import INDEX_NAMES
+from kcdc_hep.readers.columns import INDEX_NAMES
 
 #: Bytes looked at to detect the layout.
 _SNIFF_BYTES = 1 << 16

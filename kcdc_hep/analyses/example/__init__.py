@@ -815,7 +815,7 @@ def macro_path() -> Path:
 
     candidates = [
         Path(str(resources.files("kcdc_hep") / "_macros" / MACRO)),
-        Path(__file__).resolve().parents[1] / "macros" / MACRO,
+        Path(__file__).resolve().parents[3] / "macros" / MACRO,
     ]
     for candidate in candidates:
         if candidate.is_file():
@@ -844,7 +844,7 @@ def make_example_input(
     """Write a synthetic KCDC-like ``events.root`` (with array and calorimeter data) unless it exists.
 
     For notebooks and tutors' scripts that need an input without manual steps. The showers come from
-    :func:`kcdc_hep.simulate.simulate`; the default size is the KCDC small sample (1,080,295 showers) times
+    :func:`kcdc_hep.simulation.generator.simulate`; the default size is the KCDC small sample (1,080,295 showers) times
     ``KCDC_HEP_DEFAULT_SCALE`` (default 0.02, about 21,600 showers, a few seconds).
 
     Returns
@@ -858,7 +858,7 @@ def make_example_input(
     if n_events is None:
         scale = float(os.environ.get("KCDC_HEP_DEFAULT_SCALE", "0.02"))
         n_events = max(1000, round(KCDC_SMALL_SAMPLE_EVENTS * scale))
-    from kcdc_hep.simulate import simulate
+    from kcdc_hep.simulation.generator import simulate
     from kcdc_hep.writers import write
 
     events = simulate(n_events, seed=seed, stations=True, calorimeter=True)

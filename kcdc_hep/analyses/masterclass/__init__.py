@@ -1,6 +1,6 @@
 """The whole masterclass analysis in one call: figures, ``masterclass.root``, ``summary.json`` and ``report.html``.
 
->>> from kcdc_hep.masterclass import run_masterclass
+>>> from kcdc_hep.analyses.masterclass import run_masterclass
 >>> result = run_masterclass(out="masterclass_output")        # doctest: +SKIP
 >>> result.report                                               # doctest: +SKIP
 PosixPath('masterclass_output/report.html')
@@ -180,7 +180,7 @@ def _default_inputs(*, progress: bool) -> tuple[list[str], list[str]]:
     shower age (for all the quality cuts). Sample 1 holds the same showers (and more) with only E, Ne, Nmu, Ze, so
     it would add no independent events and cannot be cut alike; sample 2 is the simulation with the primaries.
     """
-    from kcdc_hep.samples import default_sample
+    from kcdc_hep.simulation.samples import default_sample
 
     data = default_sample("sample3", progress=progress)
     sim = default_sample("sample2", progress=progress)
@@ -659,7 +659,7 @@ def run_masterclass(
     data : path, glob or list of paths, optional
         Measured showers with ``lgE``, ``lgNe``, ``lgNmu`` (any format :func:`kcdc_hep.read` reads); with event
         times (``time``: sample 3, KCDC exports) the flux and the knee are measured too. Default: the built-in
-        sample-3-like data of :func:`kcdc_hep.samples.default_sample`.
+        sample-3-like data of :func:`kcdc_hep.simulation.samples.default_sample`.
     sim : path, glob or list of paths, optional
         Simulated showers with the ``primary`` (sample 2, KCDC simulation exports). Default: the built-in sample 2.
     out : path

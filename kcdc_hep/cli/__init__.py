@@ -18,7 +18,7 @@ OK, FAILED, USAGE = 0, 1, 2
 
 
 def _info(args: argparse.Namespace) -> int:
-    from kcdc_hep.info import describe_file
+    from kcdc_hep.cli.info import describe_file
 
     print(describe_file(args.file, full=args.full))
     return OK
@@ -39,7 +39,7 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from kcdc_hep.samples import generate
+    from kcdc_hep.simulation.samples import generate
 
     files = generate(args.out, scale=args.scale, events=args.events, seed=args.seed, overwrite=args.overwrite)
     for name, path in files.items():
@@ -48,7 +48,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kcdc_hep.example import run
+    from kcdc_hep.analyses.example import run
 
     run(
         args.input,
@@ -62,7 +62,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from kcdc_hep.compare import compare_files
+    from kcdc_hep.analyses.compare import compare_files
 
     report = compare_files(args.a, args.b, tolerance=args.tolerance, plot_dir=args.plot)
     print(report.table())
@@ -70,7 +70,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _kernels(args: argparse.Namespace) -> int:
-    from kcdc_hep.kernels import install_kernels
+    from kcdc_hep.classroom.kernels import install_kernels
 
     for line in install_kernels(user=args.user, sys_prefix=args.sys_prefix):
         print(line)
@@ -78,7 +78,7 @@ def _kernels(args: argparse.Namespace) -> int:
 
 
 def _masterclass(args: argparse.Namespace) -> int:
-    from kcdc_hep.masterclass import run_masterclass
+    from kcdc_hep.analyses.masterclass import run_masterclass
 
     result = run_masterclass(
         data=args.data,
@@ -116,7 +116,7 @@ def _add_dask_options(sp: argparse.ArgumentParser) -> None:
 
 
 def _lab(args: argparse.Namespace) -> int:
-    from kcdc_hep.lab import start_lab
+    from kcdc_hep.classroom.lab import start_lab
 
     return start_lab(args.dir, port=args.port, open_browser=not args.no_browser)
 

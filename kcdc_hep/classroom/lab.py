@@ -95,7 +95,7 @@ def notebook_source() -> Path:
         candidates.append(Path(os.environ[NOTEBOOKS_ENV]).expanduser())
     with contextlib.suppress(ModuleNotFoundError, TypeError):  # zipped installs have no folder
         candidates.append(Path(str(resources.files("kcdc_hep") / "_notebooks")))
-    candidates.append(Path(__file__).resolve().parents[1] / "notebooks")
+    candidates.append(Path(__file__).resolve().parents[2] / "notebooks")
     for folder in candidates:
         if folder.is_dir() and any(folder.glob("*.ipynb")):
             return folder
@@ -118,7 +118,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 def _default_samples(names: Sequence[str] | None = None) -> list[Path]:
     """The built-in default sample files (generated into the user cache on first use)."""
-    from kcdc_hep import samples
+    from kcdc_hep.simulation import samples
 
     return [Path(samples.default_sample(name, progress=False)) for name in (names or samples.SAMPLE_NAMES)]
 
@@ -215,9 +215,9 @@ def jupyterlab_command(
 
 def _register_kernels() -> str:
     try:
-        from kcdc_hep.kernels import install_kernels
+        from kcdc_hep.classroom.kernels import install_kernels
     except ImportError:
-        return "kernels: kcdc_hep.kernels not available, using the default Python kernel"
+        return "kernels: kcdc_hep.classroom.kernels not available, using the default Python kernel"
     places: tuple[dict[str, Any], ...] = ({"sys_prefix": True}, {"user": True})
     for where in places:
         try:
@@ -241,7 +241,7 @@ def start_lab(
     open_browser : bool
         Open JupyterLab in the web browser.
     register_kernels : bool
-        Register the kcdc-hep Python and ROOT C++ kernels (:func:`kcdc_hep.kernels.install_kernels`) first.
+        Register the kcdc-hep Python and ROOT C++ kernels (:func:`kcdc_hep.classroom.kernels.install_kernels`) first.
 
     Returns
     -------

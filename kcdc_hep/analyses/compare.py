@@ -127,7 +127,7 @@ class ComparisonReport:
 # --------------------------------------------------------------------------------------------- reading
 def _read(path: str | os.PathLike[str]) -> tuple[dict[str, HistogramData], dict[str, str]]:
     """Histograms of a ROOT file by name, and the class of every other object."""
-    from kcdc_hep.readers._root import open_file
+    from kcdc_hep.readers.root import open_file
 
     p = Path(path)
     if not p.is_file():
@@ -265,7 +265,7 @@ def compare_files(
     Parameters
     ----------
     a, b
-        ROOT files (e.g. the outputs of ``KCDC_analyze_example.C`` and of :func:`kcdc_hep.example.run`).
+        ROOT files (e.g. the outputs of ``KCDC_analyze_example.C`` and of :func:`kcdc_hep.analyses.example.run`).
     tolerance
         Relative tolerance for bin edges, contents, errors, entries and mean/RMS (exact mode).
     alpha

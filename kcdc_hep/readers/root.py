@@ -16,7 +16,7 @@ import awkward as ak
 import numpy as np
 
 from kcdc_hep.errors import CorruptFileError, EmptyFileError, MissingColumnError, UnknownFormatError, closest_first
-from kcdc_hep.readers._model import ColumnPlan, plan_columns, to_events
+from kcdc_hep.readers.columns import ColumnPlan, plan_columns, to_events
 
 #: Tree roles and the names (lower case) a tree of that role may have.
 ROLE_NAMES: dict[str, tuple[str, ...]] = {

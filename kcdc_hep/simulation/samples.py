@@ -1,6 +1,6 @@
 """The synthetic masterclass and KCDC sample files, and the built-in default sample.
 
-:func:`generate` writes, from :func:`kcdc_hep.simulate.simulate`, files in the exact shapes of the masterclass
+:func:`generate` writes, from :func:`kcdc_hep.simulation.generator.simulate`, files in the exact shapes of the masterclass
 (DESIGN §2.1) and of KCDC's ROOT export:
 
 =====================  ==========================================  ==========================================
@@ -51,7 +51,7 @@ import numpy as np
 
 from kcdc_hep.errors import OutputExistsError, SchemaError
 from kcdc_hep.estimators import estimate_energy
-from kcdc_hep.simulate import simulate
+from kcdc_hep.simulation.generator import simulate
 
 __all__ = [
     "FILES",
