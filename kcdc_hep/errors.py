@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "ArgumentError",
     "CorruptFileError",
     "EmptyFileError",
     "ExerciseError",
@@ -82,7 +83,11 @@ class UnsupportedFieldError(KcdcError, TypeError):
 
 
 class SchemaError(KcdcError, ValueError):
-    """Events or arguments do not fit the event model (wrong unit range, wrong type, unknown field)."""
+    """Events do not fit the event model (wrong unit range, wrong type, unknown field, not event records)."""
+
+
+class ArgumentError(KcdcError, ValueError):
+    """A function or command was called with an option it cannot take (a bad ``workers=``, ``bins=``, mode, ...)."""
 
 
 class FitError(KcdcError, RuntimeError):

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +33,7 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
+from kcdc_hep import settings
 from kcdc_hep._optional import import_optional
 from kcdc_hep.errors import SchemaError
 from kcdc_hep.histograms import make_axis
@@ -77,12 +77,7 @@ def _threads() -> Iterator[None]:
     threads. One thread per student is fast enough for the class samples and keeps the machine responsive.
     """
     threadpoolctl = import_optional("threadpoolctl")
-    raw = os.environ.get(THREADS_ENV, "1")
-    try:
-        limit = max(1, int(raw))
-    except ValueError:
-        limit = 1
-    with threadpoolctl.threadpool_limits(limits=limit):
+    with threadpoolctl.threadpool_limits(limits=settings.ml_threads()):
         yield
 
 

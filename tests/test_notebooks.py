@@ -27,7 +27,7 @@ pytest.importorskip("ipykernel")
 
 from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
 
-from kcdc_hep import exercises  # noqa: E402
+from kcdc_hep.classroom import exercises  # noqa: E402
 from kcdc_hep.classroom.lab import prepare_workspace  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ import pytest
 
 import kcdc_hep
 from kcdc_hep.simulation import samples
-from kcdc_hep.errors import OutputExistsError, SchemaError
+from kcdc_hep.errors import ArgumentError, OutputExistsError, SchemaError
 from kcdc_hep.estimators import estimate_energy
 from kcdc_hep.simulation.generator import simulate
 
@@ -206,7 +206,7 @@ def test_default_sample_is_generated_once_and_reused(tmp_path: Path, monkeypatch
     with pytest.raises(SchemaError, match="unknown sample"):
         samples.default_sample("sample9")
     monkeypatch.setenv("KCDC_HEP_DEFAULT_SCALE", "tiny")
-    with pytest.raises(SchemaError, match="KCDC_HEP_DEFAULT_SCALE"):
+    with pytest.raises(ArgumentError, match="KCDC_HEP_DEFAULT_SCALE"):
         samples.default_sample("sample1")
 
 

@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from kcdc_hep import settings
 from kcdc_hep._optional import import_optional
 from kcdc_hep.errors import KcdcError, MissingFileError
 
@@ -91,8 +92,8 @@ def notebook_source() -> Path:
         If none of these holds a notebook.
     """
     candidates: list[Path] = []
-    if os.environ.get(NOTEBOOKS_ENV):
-        candidates.append(Path(os.environ[NOTEBOOKS_ENV]).expanduser())
+    if (folder := settings.notebooks_dir()) is not None:
+        candidates.append(folder)
     with contextlib.suppress(ModuleNotFoundError, TypeError):  # zipped installs have no folder
         candidates.append(Path(str(resources.files("kcdc_hep") / "_notebooks")))
     candidates.append(Path(__file__).resolve().parents[2] / "notebooks")
@@ -168,8 +169,7 @@ def prepare_workspace(
         notebooks.append(target)
     data_dir = root / "data"
     data_dir.mkdir(exist_ok=True)
-    from_env = [p for p in os.environ.get(DATA_FILES_ENV, "").split(os.pathsep) if p.strip()]
-    extra = [Path(p).expanduser() for p in [*from_env, *data_files]]
+    extra = [*settings.data_files(), *(Path(p).expanduser() for p in data_files)]
     for p in extra:
         if not p.is_file():
             msg = f"prepare_workspace: data file {p} does not exist; check the path"

@@ -16,12 +16,12 @@ starting values.
 from __future__ import annotations
 
 import importlib.util
-import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from kcdc_hep import settings
 from kcdc_hep.errors import SchemaError
 
 if TYPE_CHECKING:
@@ -264,7 +264,7 @@ def explore(draw: Callable[..., Any], **controls: Any) -> None:
 
     show.__name__ = getattr(draw, "__name__", "show")
     show.__signature__ = _signature_of(draw)  # type: ignore[attr-defined]
-    if os.environ.get("KCDC_HEP_WIDGETS", "1") == "0":
+    if not settings.widgets_enabled():
         # headless runs (nbclient/nbconvert) can stall for a whole cell timeout after a widget: jupyter/nbclient#312
         show()
         return

@@ -32,7 +32,9 @@ from kcdc_hep.errors import (
     UnknownFormatError,
     UnsafeZipError,
 )
-from kcdc_hep.readers import _cache, root as _root, text as _text
+from kcdc_hep.readers import _cache
+from kcdc_hep.readers import root as _root
+from kcdc_hep.readers import text as _text
 from kcdc_hep.readers.columns import plan_columns, to_events
 
 __all__ = ["Source", "detect", "iterate", "read"]

@@ -13,24 +13,21 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from kcdc_hep import settings
+
 _VERSION = "1"
 
 
 def cache_dir() -> Path:
     """The folder kcdc_hep keeps parsed tables and the default sample in."""
-    env = os.environ.get("KCDC_HEP_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("kcdc_hep"))
+    return settings.cache_dir()
 
 
 def enabled(cache: bool | None) -> bool:
     """Whether to use the parse cache: an explicit argument wins, else ``KCDC_HEP_CACHE`` (default on)."""
     if cache is not None:
         return cache
-    return os.environ.get("KCDC_HEP_CACHE", "1").lower() not in ("0", "false", "no", "off")
+    return settings.cache_enabled()
 
 
 def _key(path: Path) -> tuple[Path, str]:

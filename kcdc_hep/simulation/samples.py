@@ -1,6 +1,6 @@
 """The synthetic masterclass and KCDC sample files, and the built-in default sample.
 
-:func:`generate` writes, from :func:`kcdc_hep.simulation.generator.simulate`, files in the exact shapes of the masterclass
+:func:`generate` writes, from :func:`kcdc_hep.simulation.simulate`, files in the exact shapes of the masterclass
 (DESIGN §2.1) and of KCDC's ROOT export:
 
 =====================  ==========================================  ==========================================
@@ -49,6 +49,7 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
+from kcdc_hep import settings
 from kcdc_hep.errors import OutputExistsError, SchemaError
 from kcdc_hep.estimators import estimate_energy
 from kcdc_hep.simulation.generator import simulate
@@ -456,19 +457,6 @@ def _bar(progress: bool) -> Any:
 
 
 # ------------------------------------------------------------------------------------------------ default sample
-def _default_scale() -> float:
-    raw = os.environ.get("KCDC_HEP_DEFAULT_SCALE", "1.0")
-    try:
-        value = float(raw)
-    except ValueError as err:
-        msg = f"KCDC_HEP_DEFAULT_SCALE={raw!r} is not a number; set it to a fraction such as 0.01 (1.0 = full size)"
-        raise SchemaError(msg) from err
-    if not value > 0:
-        msg = f"KCDC_HEP_DEFAULT_SCALE={raw!r} must be positive (1.0 = full size)"
-        raise SchemaError(msg)
-    return value
-
-
 def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = True) -> Path:
     """Path of a built-in sample, generated into the user cache on first use and reused afterwards.
 
@@ -503,7 +491,7 @@ def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = 
     if key not in FILES:
         msg = f"default_sample: unknown sample {name!r}; choose one of {', '.join(SAMPLE_NAMES)}"
         raise SchemaError(msg)
-    scale = _default_scale()
+    scale = settings.default_scale()
     folder = cache_dir() / "samples" / f"seed{seed}-scale{scale:g}"
     if not all((folder / f).is_file() for f in FILES.values()):
         folder.parent.mkdir(parents=True, exist_ok=True)

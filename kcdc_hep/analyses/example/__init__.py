@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from kcdc_hep import settings
 from kcdc_hep.errors import CorruptFileError, MissingColumnError, MissingFileError, OutputExistsError, SchemaError
 
 __all__ = [
@@ -797,6 +798,8 @@ def _prefetch(chunks: Iterator[_Chunk], pool: ThreadPoolExecutor) -> Iterator[_C
 # --------------------------------------------------------------------------------------------- input
 #: Showers of the KCDC small sample (SmallDataSample_withDataArrays_ROOT.zip).
 KCDC_SMALL_SAMPLE_EVENTS = 1_080_295
+#: the example input is this fraction of the KCDC small sample (times KCDC_HEP_DEFAULT_SCALE)
+EXAMPLE_FRACTION = 0.02
 
 
 #: File name of the C++ macro this module twins.
@@ -845,7 +848,8 @@ def make_example_input(
 
     For notebooks and tutors' scripts that need an input without manual steps. The showers come from
     :func:`kcdc_hep.simulation.generator.simulate`; the default size is the KCDC small sample (1,080,295 showers) times
-    ``KCDC_HEP_DEFAULT_SCALE`` (default 0.02, about 21,600 showers, a few seconds).
+    ``EXAMPLE_FRACTION`` (0.02, about 21,600 showers, a few seconds) times ``KCDC_HEP_DEFAULT_SCALE``
+    (:mod:`kcdc_hep.settings`, default 1.0), the same scale as the built-in samples.
 
     Returns
     -------
@@ -856,8 +860,7 @@ def make_example_input(
     if out.exists() and not overwrite:
         return out
     if n_events is None:
-        scale = float(os.environ.get("KCDC_HEP_DEFAULT_SCALE", "0.02"))
-        n_events = max(1000, round(KCDC_SMALL_SAMPLE_EVENTS * scale))
+        n_events = max(1000, round(KCDC_SMALL_SAMPLE_EVENTS * EXAMPLE_FRACTION * settings.default_scale()))
     from kcdc_hep.simulation.generator import simulate
     from kcdc_hep.writers import write
 

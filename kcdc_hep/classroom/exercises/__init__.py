@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from kcdc_hep import settings
 from kcdc_hep.errors import ExerciseError, KcdcError, closest_first
 
 __all__ = [
@@ -258,7 +259,7 @@ def solutions_enabled() -> bool:
     """Whether worked solutions are shown: :func:`solutions` if called, else the ``KCDC_HEP_SOLUTIONS`` variable."""
     if _solutions_override is not None:
         return _solutions_override
-    return os.environ.get(SOLUTIONS_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return settings.solutions_enabled()
 
 
 def use(**context: Any) -> None:
