@@ -1,9 +1,9 @@
 """The masterclass figures: one function per figure, each drawing on the matplotlib ``ax`` it is given.
 
 Every function takes the numbers to draw — histograms from :mod:`kcdc_hep.histograms`, result records from
-:mod:`kcdc_hep.fits` — and computes no physics. It draws on ``ax`` (a new figure only when ``ax`` is None), returns
-what it drew and saves nothing. Wrap the drawing in :func:`style` for the masterclass look (large fonts for a
-projector, colour-blind-safe colours, the same colour for a primary in every figure):
+:mod:`kcdc_hep.fits` and :mod:`kcdc_hep.ml` — and computes no physics. It draws on ``ax`` (a new figure only when
+``ax`` is None), returns what it drew and saves nothing. Wrap the drawing in :func:`style` for the masterclass look
+(large fonts for a projector, colour-blind-safe colours, the same colour for a primary in every figure):
 
 >>> import matplotlib
 >>> matplotlib.use("Agg")
@@ -17,15 +17,23 @@ projector, colour-blind-safe colours, the same colour for a primary in every fig
 ('energy lg(E/eV)', 'log')
 >>> matplotlib.pyplot.close(ax.figure)
 
-This module imports matplotlib and mplhep; ``import kcdc_hep`` does not import it, so ``kcdc-hep info`` stays quick.
-Labels name the experiment explicitly (:func:`kascade_label`): mplhep's own defaults would write LHC wording.
+The figures live in three modules and are all available here (``plotting.plot_spectrum``):
+
+- :mod:`kcdc_hep.plotting.events`: the showers themselves (spectrum, electron and muon numbers, size maps, ratio);
+- :mod:`kcdc_hep.plotting.results`: analysis results (fractions, ⟨ln A⟩, heavy fraction, flux and knee);
+- :mod:`kcdc_hep.plotting.classifier`: the comparison and machine-learning lessons (ratio shapes, confusion matrix,
+  ROC curve, heavy fraction of three methods).
+
+This module holds what they share: the style, the colours, the KASCADE label, :class:`Drawn`, and the helpers
+:func:`get_axes`, :func:`legend`, :func:`hist_arrays`. It imports matplotlib and mplhep; ``import kcdc_hep`` does
+not import it, so ``kcdc-hep info`` stays quick. Labels name the experiment explicitly (:func:`kascade_label`):
+mplhep's own defaults would write LHC wording.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -35,31 +43,39 @@ import matplotlib.pyplot as plt
 import mplhep
 import numpy as np
 from cycler import cycler
-from matplotlib.colors import LogNorm
 
-from kcdc_hep.errors import SchemaError
-from kcdc_hep.schema import MASS_GROUPS, lookup_primary
+from kcdc_hep.errors import ArgumentError
+from kcdc_hep.schema import lookup_primary
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from kcdc_hep.fits import CompositionResult, FitResult, FluxSpectrum, HeavyFraction, KneeResult, SeparationLine
-
 __all__ = [
+    "CMAP",
     "DATA_COLOR",
     "PRIMARY_COLORS",
     "PRIMARY_MARKERS",
+    "SIZE_COLORS",
     "Drawn",
+    "color_of",
+    "get_axes",
+    "hist_arrays",
     "kascade_label",
+    "legend",
+    "plot_confusion",
     "plot_flux",
     "plot_fractions",
+    "plot_heavy_comparison",
     "plot_heavy_fraction",
     "plot_mean_lnA",
     "plot_ratio",
+    "plot_ratio_comparison",
+    "plot_roc",
     "plot_size_map",
     "plot_size_maps",
     "plot_sizes",
     "plot_spectrum",
+    "primary_name",
     "style",
 ]
 
@@ -129,12 +145,12 @@ def color_of(primary: str) -> str:
     return PRIMARY_COLORS.get(p.symbol if p else str(primary), "#999999")
 
 
-def _symbol(primary: str) -> str:
-    p = lookup_primary(primary)
-    return p.symbol if p else str(primary)
+def primary_name(primary: str) -> str:
+    """The name of a primary for a legend: ``"iron (Fe)"`` for ``"fe"``; unknown codes as given.
 
-
-def _primary_name(primary: str) -> str:
+    >>> primary_name("fe"), primary_name("p"), primary_name("xx")
+    ('iron (Fe)', 'proton (p)', 'xx')
+    """
     p = lookup_primary(primary)
     if p is None:
         return str(primary)
@@ -142,7 +158,8 @@ def _primary_name(primary: str) -> str:
     return f"{short} ({p.symbol})" if p.symbol not in ("gamma",) else short
 
 
-def _axes(ax: Axes | None) -> Axes:
+def get_axes(ax: Axes | None) -> Axes:
+    """The axes to draw on: ``ax`` itself, or the axes of a new figure when ``ax`` is None."""
     if ax is None:
         _, ax = plt.subplots()
     return ax
@@ -210,530 +227,48 @@ def kascade_label(
 
 
 # --------------------------------------------------------------------------------------------------- helpers
-def _hist_arrays(h: Any, *, what: str, ndim: int = 1) -> tuple[np.ndarray, ...]:
-    """(values, variances, edges...) of a hist/boost histogram, checking its dimension."""
+def hist_arrays(h: Any, *, what: str, ndim: int = 1) -> tuple[np.ndarray, ...]:
+    """(values, variances, edges...) of a hist/boost histogram as float arrays, checking its dimension.
+
+    Parameters
+    ----------
+    h : hist.Hist
+        The histogram; unweighted storages without variances count as Poisson (variances = counts).
+    what : str
+        The caller's name, for the error message.
+    ndim : int
+        The number of axes ``h`` must have.
+
+    Raises
+    ------
+    ArgumentError
+        If ``h`` is not a histogram or has another number of axes.
+    """
     if not (hasattr(h, "axes") and hasattr(h, "values")):
         msg = f"{what}: expected a histogram (hist.Hist), got {type(h).__name__}"
-        raise SchemaError(msg)
+        raise ArgumentError(msg)
     if len(h.axes) != ndim:
         msg = f"{what}: expected a {ndim}-D histogram, got {len(h.axes)} axes ({', '.join(a.name for a in h.axes)})"
-        raise SchemaError(msg)
+        raise ArgumentError(msg)
     values = np.asarray(h.values(), dtype=float)
     variances = h.variances()
     variances = values.copy() if variances is None else np.asarray(variances, dtype=float)
     return (values, variances, *(np.asarray(a.edges, dtype=float) for a in h.axes))
 
 
-def _bin_width_label(edges: np.ndarray, unit: str = "") -> str:
-    widths = np.diff(edges)
-    if np.allclose(widths, widths[0]):
-        return f"events / {widths[0]:.3g}{(' ' + unit) if unit else ''}"
-    return "events per bin"
-
-
-def _legend(ax: Axes, **kwargs: Any) -> Any:
+def legend(ax: Axes, **kwargs: Any) -> Any:
+    """A legend of the labelled artists of ``ax`` (keyword arguments as for ``ax.legend``); None when there are none."""
     handles, labels = ax.get_legend_handles_labels()
     return ax.legend(handles, labels, **kwargs) if handles else None
 
 
-def _secondary_pev_axis(ax: Axes) -> Any:
-    """A top axis in PeV for an axis in lg(E/eV): E/PeV = 10^(lgE − 15)."""
-    ax.tick_params(axis="x", which="both", top=False)
-    sec = ax.secondary_xaxis(
-        "top", functions=(lambda x: 10.0 ** (np.asarray(x) - 15.0), lambda y: np.log10(np.clip(y, 1e-30, None)) + 15.0)
-    )
-    lo, hi = ax.get_xlim()
-    ticks = [10.0**k for k in range(math.floor(lo - 15), math.ceil(hi - 15) + 1) if lo <= k + 15 <= hi]
-    sec.set_xticks(ticks, labels=[f"{t:g}" for t in ticks])
-    sec.xaxis.set_minor_locator(mpl.ticker.NullLocator())
-    sec.set_xlabel("E [PeV]")
-    return sec
-
-
-# --------------------------------------------------------------------------------------------------- figures
-def plot_spectrum(
-    h: Any | Mapping[str, Any],
-    *,
-    ax: Axes | None = None,
-    label: str = "data",
-    color: str | None = None,
-    pev_axis: bool = True,
-) -> Drawn:
-    """The energy spectrum: events per lg(E/eV) bin on a logarithmic scale, with an energy axis in PeV on top.
-
-    Parameters
-    ----------
-    h : hist.Hist or mapping of label → hist.Hist
-        1-D histograms of ``lgE`` (e.g. :func:`kcdc_hep.histograms.spectrum`); a mapping draws several (a primary's
-        name as label picks its colour).
-    ax : matplotlib.axes.Axes, optional
-        Where to draw (default: a new figure).
-    label, color : str, optional
-        Legend text and colour of a single histogram.
-    pev_axis : bool
-        Add the secondary x axis E [PeV] on top.
-
-    Returns
-    -------
-    Drawn
-        ``artists`` by label (mplhep step artists), and ``"pev_axis"``.
-    """
-    ax = _axes(ax)
-    items = dict(h) if isinstance(h, Mapping) else {label: h}
-    if not items:
-        msg = "plot_spectrum: no histogram given; pass a hist.Hist or a mapping label → hist.Hist"
-        raise SchemaError(msg)
-    artists: dict[str, Any] = {}
-    edges = np.zeros(2)
-    for name, hh in items.items():
-        values, variances, edges = _hist_arrays(hh, what="plot_spectrum")
-        if color is not None and len(items) == 1:
-            c: str | None = color
-        elif lookup_primary(name) is not None:
-            c = color_of(name)  # a primary keeps its colour in every figure
-        else:
-            c = DATA_COLOR if len(items) == 1 or name == "data" else None  # None: the style's colour cycle
-        artists[name] = mplhep.histplot(
-            values, edges, yerr=np.sqrt(variances), ax=ax, label=name, color=c, histtype="step", flow=None
-        )
-    ax.set_yscale("log")
-    ax.set_xlim(edges[0], edges[-1])
-    ax.set_xlabel("energy lg(E/eV)")
-    ax.set_ylabel(_bin_width_label(edges))
-    _legend(ax, loc="upper right")
-    if pev_axis:
-        artists["pev_axis"] = _secondary_pev_axis(ax)
-    return Drawn(ax, artists)
-
-
-def plot_sizes(h: Any, *, ax: Axes | None = None, log: bool = False) -> Drawn:
-    """Electron and muon numbers overlaid: the ``lgNe`` and ``lgNmu`` categories of :func:`~kcdc_hep.histograms.sizes`.
-
-    Parameters
-    ----------
-    h : hist.Hist
-        2 axes: ``size`` (lg N) and the category ``quantity`` with ``"lgNe"`` and ``"lgNmu"``.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw.
-    log : bool
-        Logarithmic counts axis.
-
-    Returns
-    -------
-    Drawn
-        ``artists["lgNe"]``, ``artists["lgNmu"]``.
-    """
-    ax = _axes(ax)
-    if not hasattr(h, "axes") or len(h.axes) != 2 or "quantity" not in [a.name for a in h.axes]:
-        msg = "plot_sizes: expected the histogram of kcdc_hep.histograms.sizes (axes size × quantity)"
-        raise SchemaError(msg)
-    names = {"lgNe": "electrons lg(Ne)", "lgNmu": "muons lg(Nμ)"}
-    artists: dict[str, Any] = {}
-    edges = np.asarray(h.axes[0].edges, dtype=float)
-    for q in h.axes["quantity"]:
-        one = h[:, q]
-        values = np.asarray(one.values(), dtype=float)
-        var = one.variances()
-        err = np.sqrt(values if var is None else np.asarray(var, dtype=float))
-        artists[q] = mplhep.histplot(
-            values, edges, yerr=err, ax=ax, label=names.get(q, q), color=SIZE_COLORS.get(q), histtype="step", flow=None
-        )
-    if log:
-        ax.set_yscale("log")
-    ax.set_xlim(edges[0], edges[-1])
-    ax.set_xlabel("number of particles lg(N)")
-    ax.set_ylabel(_bin_width_label(edges))
-    _legend(ax, loc="upper right")
-    return Drawn(ax, artists)
-
-
-def _draw_map(values: np.ndarray, xedges: np.ndarray, yedges: np.ndarray, ax: Axes, norm: Any) -> Any:
-    masked = np.ma.masked_less_equal(values.T, 0)
-    ax.minorticks_off()  # minor ticks add nothing on a map and cost a second per figure to lay out
-    return ax.pcolormesh(xedges, yedges, masked, norm=norm, cmap=CMAP)
-
-
-def _draw_line(line: SeparationLine, ax: Axes, xedges: np.ndarray, *, annotate: bool = True) -> Any:
-    x = np.array([xedges[0], xedges[-1]])
-    (artist,) = ax.plot(
-        x,
-        line.lgNmu_on_line(x),
-        color="#CC79A7",
-        lw=3,
-        ls="--",
-        label=f"light/heavy line ({line.light} | {line.heavy})",
-    )
-    if annotate:
-        xm = xedges[0] + 0.3 * (xedges[-1] - xedges[0])
-        ym = float(line.lgNmu_on_line(xm))
-        kw: dict[str, Any] = {"color": "#CC79A7", "fontsize": "small", "ha": "center", "fontweight": "bold"}
-        ax.text(xm, ym + 0.35, "heavy: more muons", **kw)
-        ax.text(xm + 0.6, ym + 0.6 * line.slope - 0.35, "light: more electrons", **kw)
-    return artist
-
-
-def plot_size_map(
-    h: Any,
-    *,
-    ax: Axes | None = None,
-    line: SeparationLine | None = None,
-    colorbar: bool = True,
-    vmax: float | None = None,
-) -> Drawn:
-    """A 2-D lgNe–lgNmu map (counts, logarithmic colour scale), optionally with the light/heavy separation line.
-
-    Parameters
-    ----------
-    h : hist.Hist
-        2 axes ``lgNe`` × ``lgNmu`` (:func:`~kcdc_hep.histograms.size_map`).
-    ax : matplotlib.axes.Axes, optional
-        Where to draw.
-    line : SeparationLine, optional
-        The line from :func:`kcdc_hep.fits.separation_line`.
-    colorbar : bool
-        Draw a colour bar labelled "events per bin".
-    vmax : float, optional
-        Top of the colour scale (default: the largest bin).
-
-    Returns
-    -------
-    Drawn
-        ``artists["map"]`` (QuadMesh), ``"line"``, ``"colorbar"``.
-    """
-    ax = _axes(ax)
-    values, _, xedges, yedges = _hist_arrays(h, what="plot_size_map", ndim=2)
-    top = vmax if vmax is not None else max(float(values.max()), 1.0)
-    mesh = _draw_map(values, xedges, yedges, ax, LogNorm(vmin=1.0, vmax=max(top, 1.5)))
-    artists: dict[str, Any] = {"map": mesh}
-    if colorbar:
-        artists["colorbar"] = ax.figure.colorbar(mesh, ax=ax, label="events per bin")
-        artists["colorbar"].ax.minorticks_off()
-    if line is not None:
-        artists["line"] = _draw_line(line, ax, xedges)
-        _legend(ax, loc="upper left")
-    ax.set_xlim(xedges[0], xedges[-1])
-    ax.set_ylim(yedges[0], yedges[-1])
-    ax.set_xlabel("electrons lg(Ne)")
-    ax.set_ylabel("muons lg(Nμ)")
-    return Drawn(ax, artists)
-
-
-def plot_size_maps(
-    h: Any,
-    *,
-    axes: Any = None,
-    primaries: Sequence[str] | None = None,
-    line: SeparationLine | None = None,
-    colorbar: bool = True,
-) -> Drawn:
-    """Fill a grid of axes with the simulated lgNe–lgNmu maps, one per primary, on one common colour scale.
-
-    Parameters
-    ----------
-    h : hist.Hist
-        3 axes ``lgNe`` × ``lgNmu`` × ``primary`` (:func:`~kcdc_hep.histograms.size_map` with ``by_primary=True``).
-    axes : array of matplotlib.axes.Axes, optional
-        The axes to fill, in reading order (any shape; spare axes are switched off). Default: a new 2 × 3 grid.
-    primaries : sequence of str, optional
-        Which primaries, in order (default: those of the histogram with events, light to heavy).
-    line : SeparationLine, optional
-        Drawn on every map.
-    colorbar : bool
-        One colour bar for all maps.
-
-    Returns
-    -------
-    Drawn
-        ``artists`` by primary symbol (QuadMesh), and ``"colorbar"``.
-    """
-    if not hasattr(h, "axes") or len(h.axes) != 3 or h.axes[2].name != "primary":
-        msg = "plot_size_maps: expected a lgNe × lgNmu × primary histogram (size_map(..., by_primary=True))"
-        raise SchemaError(msg)
-    present = [str(p) for p in h.axes["primary"]]
-    if primaries is None:
-        primaries = [p for p in (*MASS_GROUPS, *present) if p in present and h[:, :, p].sum() > 0]
-        primaries = list(dict.fromkeys(primaries))
-    if axes is None:
-        n = len(primaries)
-        ncols = 3 if n > 4 else max(n, 1)
-        nrows = math.ceil(n / ncols) if n else 1
-        _, axes = plt.subplots(
-            nrows, ncols, figsize=(6.0 * ncols, 5.2 * nrows), sharex=True, sharey=True, squeeze=False
-        )
-    flat = list(np.asarray(axes, dtype=object).ravel())
-    if len(flat) < len(primaries):
-        msg = f"plot_size_maps: {len(primaries)} primaries but only {len(flat)} axes; pass a larger grid"
-        raise SchemaError(msg)
-    vmax = max([float(np.asarray(h[:, :, p].values()).max()) for p in primaries] + [1.5])
-    norm = LogNorm(vmin=1.0, vmax=vmax)
-    artists: dict[str, Any] = {}
-    xedges = np.asarray(h.axes[0].edges, dtype=float)
-    yedges = np.asarray(h.axes[1].edges, dtype=float)
-    for ax, p in zip(flat, primaries, strict=False):
-        values = np.asarray(h[:, :, p].values(), dtype=float)
-        artists[p] = _draw_map(values, xedges, yedges, ax, norm)
-        if line is not None:
-            _draw_line(line, ax, xedges, annotate=False)
-        ax.text(0.04, 0.95, _primary_name(p), transform=ax.transAxes, ha="left", va="top", color=color_of(p),
-                fontweight="bold", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})  # fmt: skip
-        ax.set_xlim(xedges[0], xedges[-1])
-        ax.set_ylim(yedges[0], yedges[-1])
-        ax.set_xlabel("electrons lg(Ne)")
-        ax.set_ylabel("muons lg(Nμ)")
-    spare = flat[len(primaries) :]
-    for ax in spare:
-        ax.set_axis_off()
-    if colorbar and artists:
-        mesh = next(iter(artists.values()))
-        label = "simulated showers per bin"
-        if spare:  # the colour bar goes into the first free panel
-            cax = spare[0].inset_axes((0.05, 0.05, 0.08, 0.9))
-            artists["colorbar"] = spare[0].figure.colorbar(mesh, cax=cax, label=label)
-        else:
-            artists["colorbar"] = flat[0].figure.colorbar(mesh, ax=flat[: len(primaries)], label=label)
-        artists["colorbar"].ax.minorticks_off()
-    return Drawn(np.asarray(axes, dtype=object), artists)
-
-
-def plot_ratio(h: Any, fit: FitResult | None = None, *, ax: Axes | None = None, label: str = "data") -> Drawn:
-    """The ratio lgNe/lgNmu as points with error bars and the fitted Gaussian, its μ and σ in the legend.
-
-    Parameters
-    ----------
-    h : hist.Hist
-        1-D histogram of the ratio (:func:`~kcdc_hep.histograms.ratio`).
-    fit : FitResult, optional
-        The Gaussian from :func:`kcdc_hep.fits.fit_gauss` (parameters ``Constant``, ``Mean``, ``Sigma``).
-    ax : matplotlib.axes.Axes, optional
-        Where to draw.
-    label : str
-        Legend text of the points.
-
-    Returns
-    -------
-    Drawn
-        ``artists["data"]`` (errorbar container), ``"fit"`` (Line2D).
-    """
-    ax = _axes(ax)
-    values, variances, edges = _hist_arrays(h, what="plot_ratio")
-    centres = 0.5 * (edges[1:] + edges[:-1])
-    nonzero = values > 0
-    artists: dict[str, Any] = {
-        "data": ax.errorbar(
-            centres[nonzero],
-            values[nonzero],
-            yerr=np.sqrt(variances[nonzero]),
-            xerr=0.5 * np.diff(edges)[nonzero],
-            fmt="o",
-            color=DATA_COLOR,
-            label=label,
-            markersize=6,
-        )
-    }
-    if fit is not None:
-        x = np.linspace(edges[0], edges[-1], 400)
-        c, mu, sigma = fit["Constant"], fit["Mean"], fit["Sigma"]
-        text = (
-            f"Gauss fit: μ = {mu:.4f} ± {fit.error('Mean'):.4f}\n"
-            f"               σ = {sigma:.4f} ± {fit.error('Sigma'):.4f}"
-        )
-        (artists["fit"],) = ax.plot(x, c * np.exp(-0.5 * ((x - mu) / sigma) ** 2), color="#D55E00", label=text)
-    ax.set_xlim(edges[0], edges[-1])
-    ax.set_ylim(0, None)
-    ax.set_xlabel("lg(Ne) / lg(Nμ)")
-    ax.set_ylabel(_bin_width_label(edges))
-    _legend(ax, loc="upper right")
-    return Drawn(ax, artists)
-
-
-def _valid_centres(result: CompositionResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    edges = np.asarray(result.energy_edges, dtype=float)
-    centres = 0.5 * (edges[1:] + edges[:-1])
-    half = 0.5 * np.diff(edges)
-    return centres, half, np.asarray(result.valid, dtype=bool)
-
-
-def plot_fractions(result: CompositionResult, *, ax: Axes | None = None) -> Drawn:
-    """Fractions of the primaries p … Fe versus energy, from :func:`kcdc_hep.fits.fit_composition`.
-
-    Returns
-    -------
-    Drawn
-        ``artists`` by primary symbol (errorbar containers).
-    """
-    ax = _axes(ax)
-    centres, half, valid = _valid_centres(result)
-    k = len(result.primaries)
-    shift = 0.12 * half * (np.arange(k) - (k - 1) / 2)[:, None] / max(k / 2, 1)  # small offsets: no overlap
-    artists: dict[str, Any] = {}
-    for j, p in enumerate(result.primaries):
-        artists[p] = ax.errorbar(
-            centres[valid] + shift[j][valid],
-            result.fractions[valid, j],
-            yerr=result.fraction_errors[valid, j],
-            xerr=half[valid] if j == 0 else None,
-            fmt=PRIMARY_MARKERS.get(p, "o") + "-",
-            color=color_of(p),
-            label=_primary_name(p),
-        )
-    ax.set_ylim(0, 1)
-    ax.set_xlim(float(result.energy_edges[0]), float(result.energy_edges[-1]))
-    ax.set_xlabel("energy lg(E/eV)")
-    ax.set_ylabel("fraction of showers")
-    _legend(ax, loc="upper left", ncols=3, fontsize=14)
-    return Drawn(ax, artists)
-
-
-def plot_mean_lnA(result: CompositionResult, *, ax: Axes | None = None, references: bool = True) -> Drawn:
-    """Mean logarithmic mass ⟨ln A⟩ versus energy with error bars and the ln A of p … Fe as reference lines.
-
-    Returns
-    -------
-    Drawn
-        ``artists["data"]`` (errorbar container) and ``artists["reference"]`` (list of lines).
-    """
-    ax = _axes(ax)
-    centres, half, valid = _valid_centres(result)
-    artists: dict[str, Any] = {
-        "data": ax.errorbar(
-            centres[valid],
-            result.mean_lnA[valid],
-            yerr=result.mean_lnA_err[valid],
-            xerr=half[valid],
-            fmt="o",
-            color=DATA_COLOR,
-            label="<ln A> from the fit",
-        )
-    }
-    refs = []
-    if references:
-        x_text = float(result.energy_edges[-1])
-        for p, lna in zip(result.primaries, result.lnA, strict=True):
-            refs.append(ax.axhline(lna, color=color_of(p), ls=":", lw=2))
-            ax.text(
-                x_text,
-                lna,
-                f" {_symbol(p)}",
-                color=color_of(p),
-                va="center",
-                ha="left",
-                fontsize="small",
-                clip_on=False,
-            )
-    artists["reference"] = refs
-    ax.set_xlim(float(result.energy_edges[0]), float(result.energy_edges[-1]))
-    ax.set_ylim(-0.3, 4.5)
-    ax.set_xlabel("energy lg(E/eV)")
-    ax.set_ylabel("mean mass <ln A>")
-    _legend(ax, loc="upper left")
-    return Drawn(ax, artists)
-
-
-def _e27(spectrum: FluxSpectrum) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    e = np.asarray(spectrum.energy_GeV, dtype=float)
-    scale = e**2.7
-    return (
-        e,
-        np.asarray(spectrum.flux) * scale,
-        np.asarray(spectrum.flux_err_low) * scale,
-        np.asarray(spectrum.flux_err_high) * scale,
-    )
-
-
-def plot_flux(
-    spectrum: FluxSpectrum,
-    knee: KneeResult | None = None,
-    *,
-    ax: Axes | None = None,
-    reference: FluxSpectrum | None = None,
-    label: str = "this analysis",
-) -> Drawn:
-    """The all-particle flux times E^2.7 (a straight spectrum ∝ E^−2.7 is flat), with the knee fit.
-
-    Parameters
-    ----------
-    spectrum : FluxSpectrum
-        From :func:`kcdc_hep.fits.flux_spectrum` (E in GeV, J in m⁻² s⁻¹ sr⁻¹ GeV⁻¹).
-    knee : KneeResult, optional
-        From :func:`kcdc_hep.fits.fit_knee`; drawn as a curve with the knee energy marked.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw.
-    reference : FluxSpectrum, optional
-        A published spectrum for comparison (e.g. :func:`kcdc_hep.fits.read_flux_table`).
-    label : str
-        Legend text of ``spectrum``.
-
-    Returns
-    -------
-    Drawn
-        ``artists["data"]``, ``"reference"``, ``"fit"``, ``"knee"``.
-    """
-    from kcdc_hep.fits import broken_power_law
-
-    ax = _axes(ax)
-    artists: dict[str, Any] = {}
-    e, y, lo, hi = _e27(spectrum)
-    ok = y > 0
-    pev = 1e-6
-    artists["data"] = ax.errorbar(e[ok] * pev, y[ok], yerr=[lo[ok], hi[ok]], fmt="o", color=DATA_COLOR, label=label)
-    if reference is not None:
-        er, yr, lor, hir = _e27(reference)
-        artists["reference"] = ax.errorbar(
-            er * pev,
-            yr,
-            yerr=[lor, hir],
-            fmt="s",
-            mfc="none",
-            color="#0072B2",
-            label=reference.label or "published KASCADE spectrum",
-        )
-    if knee is not None:
-        par = dict(zip(knee.fit.parameters, knee.fit.values, strict=True))
-        x = np.geomspace(e[ok].min() if ok.any() else 1e5, e[ok].max() if ok.any() else 1e8, 300)
-        model = broken_power_law(x, par["lgJ0"], par["lgE_knee"], par["gamma1"], par["gamma2"], par["sharpness"])
-        text = (
-            f"knee fit: E$_{{knee}}$ = {knee.E_knee_PeV:.2f} ± {knee.E_knee_err_PeV:.2f} PeV\n"
-            f"γ$_1$ = {knee.gamma1:.2f} ± {knee.gamma1_err:.2f},  γ$_2$ = {knee.gamma2:.2f} ± {knee.gamma2_err:.2f}"
-        )
-        if not knee.valid:
-            text += "\n(not a reliable fit: too few showers, or a slope at its limit)"
-        style = "-" if knee.valid else "--"
-        (artists["fit"],) = ax.plot(x * pev, model * x**2.7, color="#D55E00", ls=style, label=text)
-        artists["knee"] = ax.axvline(knee.E_knee_PeV, color="#D55E00", ls=":", lw=2)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("energy E [PeV]")
-    ax.set_ylabel("E$^{2.7}$ · flux [GeV$^{1.7}$ m$^{-2}$ s$^{-1}$ sr$^{-1}$]")
-    _legend(ax, loc="lower left", fontsize=14)
-    return Drawn(ax, artists)
-
-
-def plot_heavy_fraction(result: HeavyFraction, *, ax: Axes | None = None, label: str | None = None) -> Drawn:
-    """Fraction of showers above the light/heavy line versus energy, with binomial error bars.
-
-    Returns
-    -------
-    Drawn
-        ``artists["data"]`` (errorbar container).
-    """
-    ax = _axes(ax)
-    edges = np.asarray(result.energy_edges, dtype=float)
-    centres = 0.5 * (edges[1:] + edges[:-1])
-    ok = np.isfinite(np.asarray(result.fraction, dtype=float))
-    artists = {
-        "data": ax.errorbar(
-            centres[ok],
-            np.asarray(result.fraction)[ok],
-            yerr=np.asarray(result.error)[ok],
-            xerr=0.5 * np.diff(edges)[ok],
-            fmt="o",
-            color="#0072B2",
-            label=label or "showers above the light/heavy line",
-        )
-    }
-    ax.set_ylim(0, 1)
-    ax.set_xlim(edges[0], edges[-1])
-    ax.set_xlabel("energy lg(E/eV)")
-    ax.set_ylabel("heavy fraction")
-    _legend(ax, loc="upper left")
-    return Drawn(ax, artists)
+# --------------------------------------------------------------------------------------------------- the figures
+# Imported last: each figure module takes the shared names above from this (by then initialised) module.
+from kcdc_hep.plotting.classifier import (  # noqa: E402
+    plot_confusion,
+    plot_heavy_comparison,
+    plot_ratio_comparison,
+    plot_roc,
+)
+from kcdc_hep.plotting.events import plot_ratio, plot_size_map, plot_size_maps, plot_sizes, plot_spectrum  # noqa: E402
+from kcdc_hep.plotting.results import plot_flux, plot_fractions, plot_heavy_fraction, plot_mean_lnA  # noqa: E402

@@ -18,7 +18,6 @@ import pytest
 from kcdc_hep.classroom import lab
 from kcdc_hep.errors import MissingFileError
 
-REPO = Path(__file__).resolve().parents[1]
 MASTERCLASS = ["01_python_and_data.ipynb", "02_data_analysis.ipynb", "03_particle_mass.ipynb",
                "04_composition_and_knee.ipynb", "05_machine_learning.ipynb"]  # fmt: skip
 #: Upper bound for JupyterLab to answer (it starts in 2-5 s here).

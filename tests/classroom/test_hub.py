@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "deploy" / "jupyterhub_config.py"
 MASTERCLASS = ["01_python_and_data.ipynb", "02_data_analysis.ipynb", "03_particle_mass.ipynb",
                "04_composition_and_knee.ipynb", "05_machine_learning.ipynb"]  # fmt: skip

@@ -30,7 +30,7 @@ from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
 from kcdc_hep.classroom import exercises  # noqa: E402
 from kcdc_hep.classroom.lab import prepare_workspace  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 MASTERCLASS = [p for p in NOTEBOOKS if re.match(r"0[1-5]_", p.name)]
 CELL_TIMEOUT_S, NOTEBOOK_LIMIT_S, TOTAL_LIMIT_S = 120, 90.0, 180.0
