@@ -1,7 +1,7 @@
 """Exercise checks: a right answer passes, a typical mistake gets its specific hint, garbage a friendly message.
 
-Every exercise of :data:`kcdc_hep.classroom.exercises.EXERCISES` has one case below (a test fails if one is added without a
-case), and every check is fed a list of garbage answers: no exception may escape to the student.
+Every exercise of :data:`kcdc_hep.classroom.exercises.EXERCISES` has one case below (a test fails if one is added
+without a case), and every check is fed a list of garbage answers: no exception may escape to the student.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from kcdc_hep.classroom import exercises
 from kcdc_hep import histograms
-from kcdc_hep.errors import ExerciseError
+from kcdc_hep.classroom import exercises
 from kcdc_hep.classroom.exercises import CheckResult, check
+from kcdc_hep.errors import ExerciseError
 from kcdc_hep.fits import fit_gauss, fit_knee, read_flux_table
 from kcdc_hep.selections import Cuts
 from kcdc_hep.simulation.generator import simulate
@@ -29,24 +29,24 @@ EQUAL = {"p": 1, "He": 1, "C": 1, "Si": 1, "Fe": 1}
 
 
 @pytest.fixture(scope="module")
-def context(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Showers, a published spectrum and a trained classifier, as a notebook would hand them to exercises.use."""
-    from pathlib import Path
-
-    from tests.conftest import SHARED_DATA
-
+def showers() -> dict[str, Any]:
+    """Showers and a trained classifier, as a notebook would hand them to exercises.use."""
     data = simulate(40_000, seed=7, kind="data")
     sim = simulate(30_000, seed=8, kind="simulation", composition=EQUAL)
-    ctx: dict[str, Any] = {"data": data, "simulation": sim}
-    spectrum_file = Path(SHARED_DATA) / "kascade_2005_qgsjet01_all_particle_flux.txt"
-    if spectrum_file.is_file():
-        ctx["spectrum"] = read_flux_table(spectrum_file)
     pytest.importorskip("sklearn")
     from kcdc_hep import ml
 
     train, test = ml.split(sim, seed=1)  # not balanced: 2 light to 3 heavy, so the baseline is 0.6
-    ctx["test"] = test
-    ctx["classifier"] = ml.train_classifier(train, max_events=5_000)
+    return {"data": data, "simulation": sim, "test": test, "classifier": ml.train_classifier(train, max_events=5_000)}
+
+
+@pytest.fixture
+def context(showers: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The showers, and for tests marked ``shared_data`` the published KASCADE spectrum of ../shared/data."""
+    ctx = dict(showers)
+    if request.node.get_closest_marker("shared_data") is not None:
+        folder: Path = request.getfixturevalue("shared_data")
+        ctx["spectrum"] = read_flux_table(folder / "kascade_2005_qgsjet01_all_particle_flux.txt")
     return ctx
 
 
@@ -84,8 +84,6 @@ def _proton_fit(ctx: dict[str, Any]) -> Any:
 
 
 def _knee(ctx: dict[str, Any]) -> Any:
-    if "spectrum" not in ctx:
-        pytest.skip("shared reference data not found (the published KASCADE spectrum)")
     return fit_knee(ctx["spectrum"], model="sharp")
 
 
@@ -134,6 +132,11 @@ CASES: dict[str, tuple[Answer, Answer, str]] = {
                      "Your histogram has 50 bins; the exercise asks for 30"),
 }  # fmt: skip
 
+#: the cases, those of exercises on the published spectrum marked: they need ../shared/data
+CASE_IDS = [
+    pytest.param(e, marks=pytest.mark.shared_data) if "spectrum" in exercises.EXERCISES[e].needs else e for e in CASES
+]
+
 GARBAGE: list[Any] = [
     None,
     ...,
@@ -161,7 +164,7 @@ def test_every_exercise_has_a_case() -> None:
         assert 2 <= sum(e.notebook == nb for e in exercises.EXERCISES.values()) <= 4
 
 
-@pytest.mark.parametrize("exercise_id", list(CASES))
+@pytest.mark.parametrize("exercise_id", CASE_IDS)
 def test_right_answer_passes(exercise_id: str, context: dict[str, Any]) -> None:
     right, _, _ = CASES[exercise_id]
     result = check(exercise_id, right(context), display=False)
@@ -170,7 +173,7 @@ def test_right_answer_passes(exercise_id: str, context: dict[str, Any]) -> None:
     assert result.solution is None  # not in solutions mode
 
 
-@pytest.mark.parametrize("exercise_id", list(CASES))
+@pytest.mark.parametrize("exercise_id", CASE_IDS)
 def test_typical_mistake_gets_specific_hint(exercise_id: str, context: dict[str, Any]) -> None:
     _, wrong, hint = CASES[exercise_id]
     result = check(exercise_id, wrong(context), display=False)
@@ -178,7 +181,7 @@ def test_typical_mistake_gets_specific_hint(exercise_id: str, context: dict[str,
     assert hint in result.message
 
 
-@pytest.mark.parametrize("exercise_id", list(CASES))
+@pytest.mark.parametrize("exercise_id", CASE_IDS)
 def test_garbage_gets_friendly_message(exercise_id: str, context: dict[str, Any]) -> None:
     for garbage in GARBAGE:
         result = check(exercise_id, garbage, display=False)
@@ -353,3 +356,13 @@ def test_class_summary_names_and_unreadable_files(tmp_path: Path) -> None:
     named = exercises.class_summary([a, b], names={a: "Anna K.", b: "Ben L."})
     assert named.students == ("Anna K.", "Ben L.")
     assert "could not read" in str(summary)
+
+
+def test_texts_and_checkers_pair_up_by_id() -> None:
+    from kcdc_hep.classroom.exercises import catalog, checks
+
+    assert list(catalog.ENGLISH) == list(exercises.EXERCISES)  # the catalog's order is the course order
+    assert set(checks.CHECKERS) == set(catalog.ENGLISH)
+    assert catalog.TEXTS["en"] is catalog.ENGLISH
+    for ex_id, ex in exercises.EXERCISES.items():
+        assert ex.title == catalog.ENGLISH[ex_id].title and ex.needs == checks.CHECKERS[ex_id].needs

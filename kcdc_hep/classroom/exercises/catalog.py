@@ -1,0 +1,176 @@
+"""The texts of the exercises: title, task, hint and worked solution of each, keyed by exercise id, in course order.
+
+The texts are data, kept apart from the checks (:mod:`~kcdc_hep.classroom.exercises.checks`) so that a translation
+can sit beside the English ones: a second mapping with the same ids (``GERMAN = {"01.count": ExerciseText(...)}``)
+added to :data:`TEXTS`. An id is ``"<notebook number>.<name>"``; the order of :data:`ENGLISH` is the order of the
+course, and of :data:`kcdc_hep.classroom.exercises.EXERCISES`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+__all__ = ["ENGLISH", "TEXTS", "ExerciseText"]
+
+
+@dataclass(frozen=True)
+class ExerciseText:
+    """What a student reads about one exercise.
+
+    Attributes
+    ----------
+    title : str
+        Short title.
+    task : str
+        The task in plain words (as in the notebook).
+    hint : str
+        A general nudge, shown by :func:`kcdc_hep.classroom.exercises.hint`.
+    solution : str
+        Worked solution, shown in solutions mode only.
+    """
+
+    title: str
+    task: str
+    hint: str
+    solution: str
+
+
+_ENGLISH: dict[str, ExerciseText] = {
+    "01.count": ExerciseText(
+        title="How many showers?",
+        task="How many air showers are in the table `events`?",
+        hint="Every row of the table is one shower. Python's len(...) counts rows.",
+        solution="answer = len(events)",
+    ),
+    "01.mean_energy": ExerciseText(
+        title="The average energy",
+        task="What is the average (mean) of the energy column lgE, in lg(E/eV)?",
+        hint="numpy has a function for the average of many numbers; pick the lgE column first: events['lgE'].",
+        solution="answer = np.mean(events['lgE'])",
+    ),
+    "01.histogram": ExerciseText(
+        title="Your first histogram",
+        task="Make a histogram of the energy lgE with 30 bins from 14 to 18.",
+        hint="kcdc_hep.histograms.spectrum(events, bins=(number of bins, low, high)) makes the energy histogram.",
+        solution="answer = kcdc_hep.histograms.spectrum(events, bins=(30, 14, 18))",
+    ),
+    "02.zenith_cut": ExerciseText(
+        title="Nearly vertical showers",
+        task="Keep only the showers with a zenith angle of at most 18°.",
+        hint="events[events['zenith'] <= angle] keeps the rows where the condition is True.",
+        solution="answer = events[events['zenith'] <= 18]",
+    ),
+    "02.falls": ExerciseText(
+        title="Events fall with energy",
+        task="How many times more showers have 15.0 ≤ lgE < 15.5 than 16.0 ≤ lgE < 16.5?",
+        hint="Count the showers in each energy range (np.count_nonzero of a condition), then divide.",
+        solution=(
+            "lgE = events['lgE']\n"
+            "n_low = np.count_nonzero((lgE >= 15.0) & (lgE < 15.5))\n"
+            "n_high = np.count_nonzero((lgE >= 16.0) & (lgE < 16.5))\n"
+            "answer = n_low / n_high"
+        ),
+    ),
+    "02.muon_shift": ExerciseText(
+        title="Iron makes more muons",
+        task=(
+            "In the simulation, take the showers with 15.0 ≤ lgE < 15.5. How much larger is the mean lgNmu of iron "
+            "(Fe) than that of protons (p)?"
+        ),
+        hint="Select by energy and by primary (sim['primary'] == 'Fe'), average lgNmu for each, subtract.",
+        solution=(
+            "bin = (sim['lgE'] >= 15.0) & (sim['lgE'] < 15.5)\n"
+            "fe = sim[bin & (sim['primary'] == 'Fe')]\n"
+            "p = sim[bin & (sim['primary'] == 'p')]\n"
+            "answer = np.mean(fe['lgNmu']) - np.mean(p['lgNmu'])"
+        ),
+    ),
+    "02.heavy_side": ExerciseText(
+        title="Which side of the line?",
+        task="Do iron showers lie 'above' or 'below' the light/heavy line in the electron–muon map?",
+        hint="The vertical axis shows the muons. Which primary makes more muons?",
+        solution="answer = 'above'",
+    ),
+    "03.ratio": ExerciseText(
+        title="The ratio for every shower",
+        task="Compute lgNe / lgNmu for every measured (vertical) shower.",
+        hint="Columns can be divided element by element: vertical['lgNe'] / ...",
+        solution="answer = vertical['lgNe'] / vertical['lgNmu']",
+    ),
+    "03.mu": ExerciseText(
+        title="The peak of the protons",
+        task="Fit a Gaussian to the ratio histogram of the simulated proton showers. What is μ?",
+        hint=(
+            "Select the protons, make kcdc_hep.histograms.ratio(...), fit it with kcdc_hep.fit_gauss(...). "
+            "μ is called 'Mean' in the fit result."
+        ),
+        solution=(
+            "protons = sim_vertical[sim_vertical['primary'] == 'p']\n"
+            "fit_p = kcdc_hep.fit_gauss(kcdc_hep.histograms.ratio(protons))\n"
+            "answer = fit_p['Mean']"
+        ),
+    ),
+    "03.sigma": ExerciseText(
+        title="The width of the protons",
+        task="From the same fit, what is σ?",
+        hint="σ is called 'Sigma' in the fit result.",
+        solution="answer = fit_p['Sigma']",
+    ),
+    "03.lighter": ExerciseText(
+        title="Larger ratio",
+        task="Which primary gives the larger ratio lgNe/lgNmu: 'p' or 'Fe'?",
+        hint="Compare the μ of the proton and of the iron fit.",
+        solution="answer = 'p'",
+    ),
+    "04.knee": ExerciseText(
+        title="Where is the knee?",
+        task="Fit the published KASCADE spectrum. At what energy, in PeV, is the knee?",
+        hint="kcdc_hep.fit_knee(published, model='sharp') fits a bent straight line; E_knee_PeV is the energy.",
+        solution="knee = kcdc_hep.fit_knee(published, model='sharp')\nanswer = knee.E_knee_PeV",
+    ),
+    "04.gamma2": ExerciseText(
+        title="Steeper above the knee",
+        task="From the same fit: what is the spectral index above the knee?",
+        hint="The fit result has gamma1 (below the knee) and gamma2 (above).",
+        solution="answer = knee.gamma2",
+    ),
+    "04.lnA_iron": ExerciseText(
+        title="ln A of iron",
+        task="Iron has the mass number A = 56. What is ln A?",
+        hint="ln is the natural logarithm: np.log.",
+        solution="answer = np.log(56)",
+    ),
+    "04.mean_lnA": ExerciseText(
+        title="A mixture",
+        task="A sample has 60% protons (A = 1) and 40% iron (A = 56). What is its mean logarithmic mass ⟨ln A⟩?",
+        hint="Average ln A, weighting each primary with its fraction: 0.6 · ln 1 + ...",
+        solution="answer = 0.6 * np.log(1) + 0.4 * np.log(56)",
+    ),
+    "05.baseline": ExerciseText(
+        title="The number to beat",
+        task="What fraction of the test showers would you get right by always guessing the larger class?",
+        hint="Count light and heavy test showers (kcdc_hep.ml.mass_labels gives 0 for light and 1 for heavy).",
+        solution="labels, used = kcdc_hep.ml.mass_labels(test)\nanswer = max(np.mean(labels), 1 - np.mean(labels))",
+    ),
+    "05.accuracy": ExerciseText(
+        title="How good is the machine?",
+        task="What fraction of the test showers does the classifier get right?",
+        hint="kcdc_hep.ml.evaluate(classifier, test) measures it on the test showers.",
+        solution="answer = kcdc_hep.ml.evaluate(classifier, test).accuracy",
+    ),
+    "05.heavy_data": ExerciseText(
+        title="Heavy showers in the data",
+        task="What fraction of the measured showers does the classifier call heavy?",
+        hint=(
+            "classifier.is_heavy(vertical) gives True/False per shower; the mean of True/False is the fraction of True."
+        ),
+        solution="answer = np.mean(classifier.is_heavy(vertical))",
+    ),
+}
+
+#: The English texts by exercise id, in course order.
+ENGLISH: MappingProxyType[str, ExerciseText] = MappingProxyType(_ENGLISH)
+
+#: The texts of every language by language code; each has the ids of :data:`ENGLISH`.
+TEXTS: MappingProxyType[str, MappingProxyType[str, ExerciseText]] = MappingProxyType({"en": ENGLISH})
