@@ -37,6 +37,7 @@ __all__ = [
     "notebook_source",
     "prepare_workspace",
     "start_lab",
+    "try_register_kernels",
 ]
 
 #: Environment variable naming a folder of notebooks to use instead of the packaged ones (a tutor's own set).
@@ -213,7 +214,15 @@ def jupyterlab_command(
     return cmd
 
 
-def _register_kernels() -> str:
+def try_register_kernels() -> str:
+    """Register the Jupyter kernels in this environment, else in the user's folder; never raises.
+
+    Returns
+    -------
+    str
+        What was done, for the console: the kernels installed, or why none were and that the default Python kernel
+        is used.
+    """
     try:
         from kcdc_hep.classroom.kernels import install_kernels
     except ImportError:
@@ -257,7 +266,7 @@ def start_lab(
     ws = prepare_workspace(directory)
     print(ws, flush=True)
     if register_kernels:
-        print(_register_kernels(), flush=True)
+        print(try_register_kernels(), flush=True)
     proc = subprocess.Popen(jupyterlab_command(ws.path, port=port, open_browser=open_browser))
     try:
         return proc.wait()

@@ -1,21 +1,19 @@
 """Every notebook in notebooks/ runs top to bottom in its own kernel (nbclient), on a small default sample.
 
-The notebooks run inside a workspace made by :func:`kcdc_hep.classroom.lab.prepare_workspace` (as ``kcdc-hep lab`` and the
-JupyterHub make it), laid out like the repository (``<tmp>/notebooks`` next to ``<tmp>/macros``) so that the ROOT
-notebooks find their macro. The default sample is small (``KCDC_HEP_DEFAULT_SCALE`` = 0.002 from conftest: ~8 000
-data and ~3 400 simulated showers). A notebook whose kernel is not installed (the ROOT C++ kernel ``root``) is
+The notebooks run inside a workspace made by :func:`kcdc_hep.classroom.lab.prepare_workspace` (as ``kcdc-hep lab``
+and the JupyterHub make it), laid out like the repository (``<tmp>/notebooks`` next to ``<tmp>/macros``) so that the
+ROOT notebooks find their macro. The default sample is small (``KCDC_HEP_DEFAULT_SCALE`` = 0.002 from conftest:
+~8 000 data and ~3 400 simulated showers). A notebook whose kernel is not installed (the ROOT C++ kernel ``root``) is
 skipped; CI registers that kernel and turns such skips into failures.
 
-Time bound: each cell 120 s, each notebook 90 s, all notebooks of this module together 180 s (measured on two
-busy cores: about 55 s for the five masterclass notebooks on the default sample, and as much again on the tutor's
-files).
+A cell that runs longer than 120 s fails (a hang, not a slow machine: the five masterclass notebooks take about
+55 s in all on two busy cores). Wall time is not asserted otherwise: it measures the machine, not the notebooks.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +31,7 @@ from kcdc_hep.classroom.lab import prepare_workspace  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 MASTERCLASS = [p for p in NOTEBOOKS if re.match(r"0[1-5]_", p.name)]
-CELL_TIMEOUT_S, NOTEBOOK_LIMIT_S, TOTAL_LIMIT_S = 120, 90.0, 180.0
-_durations: dict[str, float] = {}
+CELL_TIMEOUT_S = 120
 
 
 def _kernel(path: Path) -> str:
@@ -50,15 +47,11 @@ def _param(path: Path) -> Any:
 pytestmark = pytest.mark.shared_data
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def workspace(tmp_path: Path, shared_data: Path) -> Path:
     """A prepared workspace in ``<tmp>/notebooks`` with the published spectrum in ``data/``, macros beside it."""
-    from tests.conftest import SHARED_DATA
-
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared reference data not found at {SHARED_DATA}")
-    root = tmp_path_factory.mktemp("class")
-    published = SHARED_DATA / "kascade_2005_qgsjet01_all_particle_flux.txt"
+    root = tmp_path / "class"
+    published = shared_data / "kascade_2005_qgsjet01_all_particle_flux.txt"
     ws = prepare_workspace(root / "notebooks", data_files=[published])
     (root / "macros").symlink_to(REPO / "macros", target_is_directory=True)
     assert {p.name for p in ws.notebooks} == {p.name for p in NOTEBOOKS}
@@ -76,14 +69,10 @@ def _execute(path: Path, cwd: Path) -> Any:
     client = nbclient.NotebookClient(
         nb, kernel_name=name, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(cwd)}}
     )
-    start = time.perf_counter()
     try:
         client.execute(env=env)
     finally:
         nbformat.write(nb, path)  # the executed notebook stays in tmp for a look after a failure
-    elapsed = time.perf_counter() - start
-    _durations[f"{path.name} in {cwd.name}"] = elapsed
-    assert elapsed < NOTEBOOK_LIMIT_S, f"{path.name} took {elapsed:.0f} s"
     return nb
 
 
@@ -137,10 +126,3 @@ def test_one_line_switches_to_a_tutor_file(
     path = workspace / f"tutor_{notebook.name}"
     nbformat.write(nb, path)
     _assert_clean(_execute(path, workspace), path)
-
-
-def test_total_time_is_bounded() -> None:
-    if not _durations:
-        pytest.skip("no notebook ran")
-    total = sum(_durations.values())
-    assert total < TOTAL_LIMIT_S, f"notebooks took {total:.0f} s: {_durations}"
