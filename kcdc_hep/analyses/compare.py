@@ -175,7 +175,8 @@ class ComparisonReport:
         for r in self.rows:
             if r.differences and not r.ok:
                 out.append(
-                    f"{r.name}: {len(r.differences)} differing bins"
+                    f"{r.name}: {len(r.differences)} differing bin"
+                    + ("s" if len(r.differences) > 1 else "")
                     + (", the first:" if len(r.differences) > SHOWN else ":")
                 )
                 out += [f"    {d}" for d in r.differences[:SHOWN]]
@@ -351,10 +352,9 @@ def _exact(a: HistogramData, b: HistogramData, tol: float) -> tuple[list[str], t
         these = [d for d in diffs if d.quantity == quantity]
         if these:
             first = these[0]
-            problems.append(
-                f"{word} differ in {len(these)} bins (first: bin {','.join(map(str, first.bin))}: "
-                f"{first.a:.10g} vs {first.b:.10g})"
-            )
+            bins = f"{len(these)} bin" + ("s" if len(these) > 1 else "")
+            index = ",".join(map(str, first.bin))
+            problems.append(f"{word} differ in {bins} (first: bin {index}: {first.a:.10g} vs {first.b:.10g})")
     if a.sumw2 != b.sumw2:
         problems.append(f"Sumw2 stored in {'A' if a.sumw2 else 'B'} only")
     if not _close(np.array([a.entries]), np.array([b.entries]), tol)[0]:

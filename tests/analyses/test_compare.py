@@ -95,7 +95,7 @@ def test_one_more_shower_in_one_bin_is_a_difference(one_more_shower: tuple[Path,
     content = [d for d in row.differences if d.quantity == "content"]
     assert [(d.bin, d.b - d.a) for d in content] == [((k,), 1.0)]
     assert f"entries {entries:.10g} vs {entries + 1:.10g}" in row.detail
-    assert f"contents differ in 1 bins (first: bin {k}:" in row.detail
+    assert f"contents differ in 1 bin (first: bin {k}:" in row.detail
     # the statistical verdict is there, as information, and it does not make the row agree
     assert row.chi2_p is not None and row.chi2_p > 0.5 and row.ks_p is not None
     assert "for information only, the shape tests call them compatible" in row.detail
@@ -122,7 +122,7 @@ def test_a_changed_bin_with_unchanged_entries(twin: Path, tmp_path: Path) -> Non
     report = compare_files(twin, b)
     bad = [r for r in report.rows if not r.ok]
     assert [(r.name, r.status) for r in bad] == [("hZe", "different")]
-    assert "contents differ in 1 bins (first: bin 10" in bad[0].detail
+    assert "contents differ in 1 bin (first: bin 10" in bad[0].detail
     assert "entries" not in bad[0].detail
 
 
