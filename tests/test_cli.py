@@ -1,4 +1,4 @@
-"""The command line as a user meets it: run as a subprocess, one-line errors, exit codes."""
+"""The command line as a user meets it: run as a subprocess; every error one line on stderr and exit status 1."""
 
 from __future__ import annotations
 
@@ -61,6 +61,85 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path, content: str | No
     assert len(lines) == 1 and lines[0].startswith("kcdc-hep: error:") and message in lines[0]
 
 
-def test_no_command_prints_help(tmp_path: Path) -> None:
+def test_no_command_prints_help_and_one_error_line(tmp_path: Path) -> None:
     out = kcdc(cwd=tmp_path)
-    assert out.returncode == 2 and "masterclass" in out.stdout
+    assert out.returncode == 1 and "masterclass" in out.stdout
+    assert out.stderr.splitlines() == ["kcdc-hep: error: no command given; choose one of those listed above"]
+
+
+@pytest.mark.parametrize("args", [("--help",), ("--version",), ("compare", "--help")])
+def test_help_and_version_succeed(tmp_path: Path, args: tuple[str, ...]) -> None:
+    out = kcdc(*args, cwd=tmp_path)
+    assert out.returncode == 0 and out.stderr == "" and out.stdout
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a small simulation table, an empty file, a non-ROOT '.root' file and a histogram file."""
+    import hist
+    import uproot
+
+    folder = tmp_path_factory.mktemp("cli")
+    (folder / "sim.csv").write_text(SAMPLE2)
+    (folder / "empty.txt").write_text("")
+    (folder / "corrupt.root").write_text("not a ROOT file\n")
+    (folder / "emptydir").mkdir()
+    with uproot.recreate(folder / "h.root") as f:
+        f["h"] = hist.Hist.new.Reg(3, 0, 3, name="x").Weight().fill([0.5, 1.5, 1.5])
+    return folder
+
+
+#: (arguments, a fragment of the one error line): every sub-command, usage errors and errors of the library alike
+BAD_INVOCATIONS = [
+    (("bogus",), "invalid choice: 'bogus'"),
+    (("--bogus",), "unrecognized arguments: --bogus"),
+    (("info",), "info: the following arguments are required: file (see 'kcdc-hep info --help')"),
+    (("info", "nothere.txt"), "nothere.txt: no such file"),
+    (("info", "empty.txt"), "empty.txt: the file is empty"),
+    (("info", "emptydir"), "emptydir: a folder"),
+    (("convert", "sim.csv"), "convert: the following arguments are required: output"),
+    (("convert", "sim.csv", "out.parquet", "--step-size", "0"), "--step-size: must be a positive number"),
+    (("convert", "sim.csv", "out.root", "--step-size", "-5"), "not '-5'"),
+    (("convert", "sim.csv", "out.root", "--step-size", "abc"), "not 'abc'"),
+    (("convert", "sim.csv", "out.xyz"), "cannot tell the output format"),
+    (("convert", "sim.csv", "out.csv", "--columns", "nosuchfield"), "'nosuchfield' is not in this file"),
+    (("convert", "sim.csv", "/proc/kcdc/out.root"), "No such file or directory"),  # an OSError
+    (("generate",), "the following arguments are required: --out"),
+    (("generate", "--out", "g", "--scale", "0.1", "--events", "10"), "not allowed with argument --scale"),
+    (("generate", "--out", "g", "--scale", "-1"), "--scale: must be a positive fraction"),
+    (("generate", "--out", "g", "--events", "0"), "--events: must be a positive number of events"),
+    (("run", "nothere.root"), "nothere.root: no such file"),
+    (("run", "sim.csv"), "sim.csv: not a readable ROOT file"),
+    (("run", "events.root", "--step-size", "0"), "run: argument --step-size"),
+    (("run", "events.root", "--workers", "0"), "--workers: must be a positive number of worker processes"),
+    (("run", "events.root", "--workers", "two"), "not 'two'"),
+    (("run", "--workers", "2", "--scheduler", "tcp://localhost:1"), "not allowed with argument --workers"),
+    (("compare", "h.root"), "compare: the following arguments are required: b"),
+    (("compare", "nothere.root", "h.root"), "nothere.root: no such file"),
+    (("compare", "h.root", "corrupt.root"), "corrupt.root: not a readable ROOT file"),
+    (("compare", "h.root", "h.root", "--mode", "fuzzy"), "invalid choice: 'fuzzy'"),
+    (("compare", "h.root", "h.root", "--shape", "--mode", "exact"), "not allowed with argument --shape"),
+    (("compare", "h.root", "h.root", "--alpha", "2"), "alpha must be a probability between 0 and 1"),
+    (("compare", "h.root", "h.root", "--tolerance", "-1"), "tolerance must be a relative tolerance >= 0"),
+    (("kernels",), "kernels: the following arguments are required: action"),
+    (("kernels", "remove"), "invalid choice: 'remove'"),
+    (("masterclass", "--data", "nothere.csv", "--sim", "sim.csv"), "nothere.csv: no such file"),
+    (("masterclass", "--workers", "0"), "--workers: must be a positive number"),
+    (("lab", "--port", "http"), "--port: must be a port number"),
+]
+
+
+def test_the_table_covers_every_command() -> None:
+    commands = {args[0] for args, _ in BAD_INVOCATIONS}
+    assert {"info", "convert", "generate", "run", "compare", "kernels", "masterclass", "lab"} <= commands
+    assert len(BAD_INVOCATIONS) >= 20
+
+
+@pytest.mark.parametrize(("args", "fragment"), BAD_INVOCATIONS, ids=[" ".join(a) for a, _ in BAD_INVOCATIONS])
+def test_every_error_is_one_line_and_exit_1(workdir: Path, args: tuple[str, ...], fragment: str) -> None:
+    out = kcdc(*args, cwd=workdir)
+    assert out.returncode == 1, out.stdout + out.stderr
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("kcdc-hep: error: ") and fragment in lines[0]
+    assert "Traceback" not in out.stderr

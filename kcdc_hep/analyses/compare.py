@@ -1,21 +1,27 @@
-"""Compare the histograms of two ROOT files: bin for bin, or, for samples of different size, by shape.
+"""Compare the histograms of two ROOT files: bin for bin by default, by shape when asked.
 
 :func:`compare_files` pairs the objects of two files by name (``kcdc-hep compare A B``). For each pair of
 histograms (TH1 or TH2 of any storage) it checks the binning (edges), then
 
-- **exact mode** (the two files were filled from the same events, e.g. the C++ macro and its Python twin):
-  contents, errors (sum of squared weights), under/overflow bins, entries and the statistics behind ROOT's
-  ``GetMean``/``GetRMS`` must agree within ``tolerance`` (relative);
-- **shape mode** (different statistics): a χ² test like ``TH1::Chi2Test`` (``"UU"`` for unweighted
-  histograms, ``"WW"`` otherwise) and a Kolmogorov–Smirnov test like ``TH1::KolmogorovTest`` on the binned
-  distributions. ``alpha`` (default 0.01) is the false-alarm probability of the *whole* comparison: with m
+- **exact mode** (the default; the two files were filled from the same events, e.g. the C++ macro and its Python
+  twin): contents, errors (sum of squared weights, and whether Sumw2 is stored), under/overflow bins, entries and
+  the statistics behind ROOT's ``GetMean``/``GetRMS`` must agree within ``tolerance`` (relative). A pair that
+  differs is reported with the bins that differ (ROOT bin numbers, 0 = underflow), their values in A and B, and,
+  as information only, what a statistical test would say: one shower more is a difference, never "agree";
+- **shape mode** (different samples of one distribution): a χ² test like ``TH1::Chi2Test`` (``"UU"`` for
+  unweighted histograms, ``"WW"`` otherwise) and a Kolmogorov–Smirnov test like ``TH1::KolmogorovTest`` on the
+  binned distributions. ``alpha`` (default 0.01) is the false-alarm probability of the *whole* comparison: with m
   histogram pairs and two tests each, a pair fails when a p-value is below ``alpha / (2 m)`` (Bonferroni).
   Without that correction, 16 histograms tested at 0.01 would flag about one in four comparisons of identical
   distributions.
 
 ``mode="auto"`` chooses exact mode when every histogram pair has the same number of entries and shape mode
-otherwise. Both tests assume independent entries: for histograms with several entries per shower (per-station
-deposits) the p-values come out too small, so prefer exact mode for those or judge them with care.
+otherwise, and says which pairs made it switch (:attr:`ComparisonReport.note`). Both tests assume independent
+entries: for histograms with several entries per shower (per-station deposits) the p-values come out too small,
+so prefer exact mode for those or judge them with care.
+
+This module computes; it draws nothing itself. The overlays of ``plot_dir=`` come from
+:mod:`kcdc_hep.plotting.comparison`, drawn on figures that need no matplotlib backend.
 
 >>> report = compare_files("cpp.root", "python.root")  # doctest: +SKIP
 >>> print(report.table())  # doctest: +SKIP
@@ -25,17 +31,32 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 
-from kcdc_hep.errors import MissingFileError, SchemaError
+from kcdc_hep.errors import ArgumentError, CorruptFileError, KcdcError, MissingFileError, UnknownFormatError
 
-__all__ = ["ComparisonReport", "ComparisonRow", "HistogramData", "chi2_test", "compare_files", "ks_test"]
+__all__ = [
+    "MODES",
+    "BinDifference",
+    "ComparisonReport",
+    "ComparisonRow",
+    "HistogramData",
+    "Mode",
+    "bin_differences",
+    "chi2_test",
+    "compare_files",
+    "ks_test",
+]
 
-_MODES = ("auto", "exact", "shape")
+Mode = Literal["exact", "shape", "auto"]
+#: The comparison modes, default first.
+MODES: tuple[str, ...] = get_args(Mode)
+#: Differing bins listed per histogram in a report (all of them are in :attr:`ComparisonRow.differences`).
+SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -51,6 +72,7 @@ class HistogramData:
     variances: np.ndarray
     entries: float
     stats: dict[str, float]
+    sumw2: bool = True  # whether the file stores the sums of squared weights (TH1::Sumw2)
 
     @property
     def ndim(self) -> int:
@@ -76,8 +98,30 @@ class HistogramData:
 
 
 @dataclass(frozen=True)
+class BinDifference:
+    """One bin whose content (or squared error) differs between A and B.
+
+    ``bin`` is ROOT's bin number per axis (0 = underflow, n + 1 = overflow); ``where`` says the same in words.
+    """
+
+    quantity: Literal["content", "error²"]
+    bin: tuple[int, ...]
+    where: str
+    a: float
+    b: float
+
+    def __str__(self) -> str:
+        index = ",".join(str(i) for i in self.bin)
+        values = f"{self.a:.10g} vs {self.b:.10g} (B - A = {self.b - self.a:+.6g})"
+        return f"{self.quantity} of bin {index} ({self.where}): {values}"
+
+
+@dataclass(frozen=True)
 class ComparisonRow:
-    """The verdict on one object name: ``status`` is a short word, ``detail`` says what differs."""
+    """The verdict on one object name: ``status`` is a short word, ``detail`` says what differs.
+
+    ``differences`` lists every differing bin of a histogram pair that exact mode found different (empty otherwise).
+    """
 
     name: str
     status: str  # "identical", "compatible", "different", "incompatible", "binning", "missing in A", ...
@@ -85,62 +129,100 @@ class ComparisonRow:
     detail: str = ""
     chi2_p: float | None = None
     ks_p: float | None = None
+    differences: tuple[BinDifference, ...] = field(default=())
 
 
 @dataclass(frozen=True)
 class ComparisonReport:
-    """Result of :func:`compare_files`: one row per object name; ``ok`` when every row agrees."""
+    """Result of :func:`compare_files`: one row per object name; ``ok`` when every row agrees.
+
+    ``mode`` is ``"exact"`` or ``"shape (p-value threshold ...)"``; ``note`` says why ``mode="auto"`` chose it.
+    """
 
     a: str
     b: str
-    mode: str  # "exact", or "shape (...)" with the p-value threshold
+    mode: str
     rows: tuple[ComparisonRow, ...]
+    note: str = ""
 
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.rows)
 
+    def verdict(self) -> str:
+        """One line: how many objects were compared and whether they agree, in the words of the mode."""
+        n, bad = len(self.rows), sum(not r.ok for r in self.rows)
+        skipped = sum(r.status == "not compared" for r in self.rows)
+        tail = f" ({skipped} not compared: not histograms)" if skipped else ""
+        if bad:
+            return f"{n} objects compared: {bad} of {n} differ{tail}"
+        if self.mode == "exact":
+            return f"{n} objects compared: all identical{tail}"
+        shape_only = sum(r.status == "compatible" for r in self.rows)
+        return (
+            f"{n} objects compared: all statistically compatible ({shape_only} of them not identical bin for bin){tail}"
+        )
+
     def table(self) -> str:
-        """A printable table of the rows, with a summary line."""
+        """A printable table of the rows, the differing bins of each differing histogram, and the verdict."""
         head = ("object", "status", "chi2 p", "KS p", "detail")
-        lines = [
-            (
-                r.name,
-                r.status,
-                "" if r.chi2_p is None else f"{r.chi2_p:.3g}",
-                "" if r.ks_p is None else f"{r.ks_p:.3g}",
-                r.detail,
-            )
-            for r in self.rows
-        ]
+        lines = [(r.name, r.status, _p(r.chi2_p), _p(r.ks_p), r.detail) for r in self.rows]
         widths = [max(len(h), *(len(row[i]) for row in lines)) if lines else len(h) for i, h in enumerate(head)]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
-        out = [f"A: {self.a}", f"B: {self.b}", f"mode: {self.mode}", fmt.format(*head)]
-        out.append(fmt.format(*("-" * w for w in widths[:-1]), "-" * max(len(head[-1]), 6)))
+        out = [f"A: {self.a}", f"B: {self.b}", f"mode: {self.mode}"] + ([f"note: {self.note}"] if self.note else [])
+        out += [fmt.format(*head), fmt.format(*("-" * w for w in widths[:-1]), "-" * max(len(head[-1]), 6))]
         out += [fmt.format(*row).rstrip() for row in lines]
-        n_bad = sum(not r.ok for r in self.rows)
-        verdict = "all agree" if self.ok else f"{n_bad} of {len(self.rows)} differ"
-        out.append(f"{len(self.rows)} objects compared: {verdict}")
+        for r in self.rows:
+            if r.differences and not r.ok:
+                out.append(
+                    f"{r.name}: {len(r.differences)} differing bin"
+                    + ("s" if len(r.differences) > 1 else "")
+                    + (", the first:" if len(r.differences) > SHOWN else ":")
+                )
+                out += [f"    {d}" for d in r.differences[:SHOWN]]
+        out.append(self.verdict())
         return "\n".join(out)
 
 
+def _p(p: float | None) -> str:
+    return "" if p is None else f"{p:.3g}"
+
+
 # --------------------------------------------------------------------------------------------- reading
-def _read(path: str | os.PathLike[str]) -> tuple[dict[str, HistogramData], dict[str, str]]:
-    """Histograms of a ROOT file by name, and the class of every other object."""
+def _open_root(path: Path) -> Any:
+    """The one use of the readers: an uproot file, damaged files as :class:`CorruptFileError`."""
     from kcdc_hep.readers.root import open_file
 
+    return open_file(path, where=str(path))
+
+
+def _read(path: str | os.PathLike[str]) -> tuple[dict[str, HistogramData], dict[str, str]]:
+    """Histograms of a ROOT file by name, and the class of every other object."""
     p = Path(path)
+    if p.is_dir():
+        msg = f"{p}: is a folder; give a ROOT file with histograms"
+        raise MissingFileError(msg)
     if not p.is_file():
         msg = f"{p}: no such file; check the path (the working directory is {Path.cwd()})"
         raise MissingFileError(msg)
     hists: dict[str, HistogramData] = {}
     others: dict[str, str] = {}
-    with open_file(p, where=str(p)) as f:
-        for key, cls in f.classnames(cycle=False).items():
-            if cls.startswith(("TH1", "TH2")) and not cls.startswith("TH1K"):
-                hists[key] = _histogram(key, cls, f[key])
-            else:  # trees, TH3, profiles, ...: reported, not compared
-                others[key] = cls
+    with _open_root(p) as f:
+        try:
+            for key, cls in f.classnames(cycle=False).items():
+                if cls.startswith(("TH1", "TH2")) and not cls.startswith("TH1K"):
+                    hists[key] = _histogram(key, cls, f[key])
+                else:  # trees, TH3, profiles, ...: reported, not compared
+                    others[key] = cls
+        except KcdcError:
+            raise
+        except Exception as err:  # uproot raises its own deserialisation errors
+            msg = f"{p}: cannot read the histograms ({type(err).__name__}: {err}); the file may be truncated or corrupt"
+            raise CorruptFileError(" ".join(msg.split())) from err
+    if not hists:
+        held = ", ".join(f"{k} ({c})" for k, c in others.items()) or "nothing"
+        msg = f"{p}: holds no TH1/TH2 histogram to compare (it holds: {held}); give the output of run() or the macro"
+        raise UnknownFormatError(msg)
     return hists, others
 
 
@@ -154,8 +236,9 @@ def _histogram(name: str, cls: str, h: Any) -> HistogramData:
         stat_names += ["fTsumwy", "fTsumwy2", "fTsumwxy"]
     stats = {s: float(h.member(s)) for s in stat_names}
     titles = tuple(str(ax.member("fTitle")) for ax in axes)
+    sumw2 = len(h.member("fSumw2")) > 0
     return HistogramData(
-        name, cls, str(h.member("fTitle")), titles, edges, values, variances, float(h.member("fEntries")), stats
+        name, cls, str(h.member("fTitle")), titles, edges, values, variances, float(h.member("fEntries")), stats, sumw2
     )
 
 
@@ -230,16 +313,50 @@ def _binning(a: HistogramData, b: HistogramData, tol: float) -> str:
     return ""
 
 
-def _exact(a: HistogramData, b: HistogramData, tol: float) -> str:
-    """What differs between two histograms filled from the same events ('' if nothing)."""
+def _where(h: HistogramData, index: tuple[int, ...]) -> str:
+    """A bin in words: ``x in [18, 19)``, ``x underflow``, per axis (axis titles where the histogram has them)."""
+    parts = []
+    for axis, (i, edges) in enumerate(zip(index, h.edges, strict=True)):
+        title = h.axis_titles[axis] if axis < len(h.axis_titles) and h.axis_titles[axis] else "xy"[axis]
+        if i == 0:
+            parts.append(f"{title} underflow")
+        elif i == len(edges):
+            parts.append(f"{title} overflow")
+        else:
+            parts.append(f"{title} in [{edges[i - 1]:.6g}, {edges[i]:.6g})")
+    return ", ".join(parts)
+
+
+def bin_differences(a: HistogramData, b: HistogramData, *, tolerance: float = 1e-9) -> tuple[BinDifference, ...]:
+    """Every bin (under/overflow included) whose content or squared error differs beyond ``tolerance`` (relative).
+
+    The two histograms must have the same binning. Contents come first, then errors, each in ROOT's bin order.
+    """
+    out: list[BinDifference] = []
+    quantities: tuple[tuple[Literal["content", "error²"], np.ndarray, np.ndarray], ...] = (
+        ("content", a.values, b.values),
+        ("error²", a.variances, b.variances),
+    )
+    for quantity, x, y in quantities:
+        for idx in np.argwhere(~_close(x, y, tolerance)):
+            index = tuple(int(i) for i in idx)
+            out.append(BinDifference(quantity, index, _where(a, index), float(x[index]), float(y[index])))
+    return tuple(out)
+
+
+def _exact(a: HistogramData, b: HistogramData, tol: float) -> tuple[list[str], tuple[BinDifference, ...]]:
+    """What differs between two histograms filled from the same events (nothing: an empty list)."""
     problems = []
-    for what, x, y in (("contents", a.values, b.values), ("errors", a.variances, b.variances)):
-        bad = ~_close(x, y, tol)
-        if bad.any():
-            idx = np.argwhere(bad)[0]
-            first = ",".join(str(int(i)) for i in idx)
-            problems.append(f"{what} differ in {int(bad.sum())} bins (first: bin {first}: {x[tuple(idx)]:.10g} vs "
-                            f"{y[tuple(idx)]:.10g})")  # fmt: skip
+    diffs = bin_differences(a, b, tolerance=tol)
+    for quantity, word in (("content", "contents"), ("error²", "errors")):
+        these = [d for d in diffs if d.quantity == quantity]
+        if these:
+            first = these[0]
+            bins = f"{len(these)} bin" + ("s" if len(these) > 1 else "")
+            index = ",".join(map(str, first.bin))
+            problems.append(f"{word} differ in {bins} (first: bin {index}: {first.a:.10g} vs {first.b:.10g})")
+    if a.sumw2 != b.sumw2:
+        problems.append(f"Sumw2 stored in {'A' if a.sumw2 else 'B'} only")
     if not _close(np.array([a.entries]), np.array([b.entries]), tol)[0]:
         problems.append(f"entries {a.entries:.10g} vs {b.entries:.10g}")
     for ax, (ma, ra), (mb, rb) in zip("xy", a.mean_rms(), b.mean_rms(), strict=False):
@@ -248,16 +365,28 @@ def _exact(a: HistogramData, b: HistogramData, tol: float) -> str:
             problems.append(f"{ax} mean/RMS {ma:.10g}/{ra:.10g} vs {mb:.10g}/{rb:.10g}")
     if (a.title, a.axis_titles) != (b.title, b.axis_titles):
         problems.append(f"titles {a.title!r} {a.axis_titles} vs {b.title!r} {b.axis_titles}")
-    return "; ".join(problems)
+    return problems, diffs
+
+
+def _check_options(mode: str, tolerance: float, alpha: float) -> None:
+    if mode not in MODES:
+        msg = f"mode must be one of {', '.join(MODES)}, not {mode!r}"
+        raise ArgumentError(msg)
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        msg = f"alpha must be a probability between 0 and 1 (exclusive), not {alpha!r}"
+        raise ArgumentError(msg)
+    if not (isinstance(tolerance, int | float) and 0 <= tolerance < math.inf):
+        msg = f"tolerance must be a relative tolerance >= 0 (e.g. 1e-9), not {tolerance!r}"
+        raise ArgumentError(msg)
 
 
 def compare_files(
     a: str | os.PathLike[str],
     b: str | os.PathLike[str],
     *,
+    mode: Mode = "exact",
     tolerance: float = 1e-9,
     alpha: float = 0.01,
-    mode: str = "auto",
     plot_dir: str | os.PathLike[str] | None = None,
 ) -> ComparisonReport:
     """Compare the histograms of two ROOT files by name.
@@ -266,58 +395,53 @@ def compare_files(
     ----------
     a, b
         ROOT files (e.g. the outputs of ``KCDC_analyze_example.C`` and of :func:`kcdc_hep.analyses.example.run`).
+    mode
+        ``"exact"`` (default: bin for bin, for files filled from the same events), ``"shape"`` (statistical tests,
+        for different samples) or ``"auto"``: exact when all histogram pairs have equal entries, shape otherwise.
     tolerance
         Relative tolerance for bin edges, contents, errors, entries and mean/RMS (exact mode).
     alpha
         Shape mode: the false-alarm probability of the whole comparison; a histogram pair fails when its χ² or
         Kolmogorov–Smirnov p-value is below ``alpha / (2 * number of histogram pairs)``.
-    mode
-        ``"exact"`` (bin for bin), ``"shape"`` (statistical tests) or ``"auto"``: exact when all histogram
-        pairs have equal entries, shape otherwise.
     plot_dir
-        Folder for overlay plots (one PNG per histogram pair); None for no plots.
+        Folder for overlay plots (one PNG per histogram pair, drawn by :mod:`kcdc_hep.plotting.comparison`);
+        None for no plots.
 
     Returns
     -------
     ComparisonReport
         One row per object name (missing objects and different binning are failures); ``report.ok``.
+
+    Raises
+    ------
+    ArgumentError
+        For an unknown ``mode``, an ``alpha`` outside (0, 1) or a negative ``tolerance``.
+    MissingFileError, CorruptFileError, UnknownFormatError
+        When a file is absent, cannot be read, or holds no histogram: never a comparison that "agrees".
     """
-    if mode not in _MODES:
-        msg = f"mode must be one of {', '.join(_MODES)}, not {mode!r}"
-        raise SchemaError(msg)
-    if not 0 < alpha < 1:
-        msg = f"alpha must be a probability between 0 and 1, not {alpha}"
-        raise SchemaError(msg)
+    _check_options(mode, tolerance, alpha)
     ha, oa = _read(a)
     hb, ob = _read(b)
     common = [n for n in ha if n in hb]
+    note = ""
     if mode == "auto":
-        same = all(ha[n].entries == hb[n].entries for n in common)
-        mode = "exact" if same else "shape"
+        unequal = [n for n in common if ha[n].entries != hb[n].entries]
+        mode = "shape" if unequal else "exact"
+        if unequal:
+            shown = ", ".join(f"{n} ({ha[n].entries:.10g} vs {hb[n].entries:.10g})" for n in unequal[:3])
+            more = f" and {len(unequal) - 3} more" if len(unequal) > 3 else ""
+            note = f"auto chose the shape tests because the entries differ: {shown}{more}"
+        else:
+            note = "auto chose exact: every histogram pair has the same entries"
     threshold = alpha / (2 * max(len(common), 1))
-    rows: list[ComparisonRow] = []
-    for name in sorted(set(ha) | set(hb) | set(oa) | set(ob), key=_order(ha, hb, oa, ob)):
-        in_a, in_b = name in ha or name in oa, name in hb or name in ob
-        if not in_b:
-            cls = ha[name].classname if name in ha else oa[name]
-            rows.append(ComparisonRow(name, "missing in B", False, f"only in A ({cls})"))
-            continue
-        if not in_a:
-            cls = hb[name].classname if name in hb else ob[name]
-            rows.append(ComparisonRow(name, "missing in A", False, f"only in B ({cls})"))
-            continue
-        if name not in ha or name not in hb:
-            ca = ha[name].classname if name in ha else oa[name]
-            cb = hb[name].classname if name in hb else ob[name]
-            same = ca == cb and name not in ha and name not in hb
-            rows.append(ComparisonRow(name, "not compared" if same else "different type", same, f"{ca} vs {cb}"))
-            continue
-        rows.append(_compare_pair(ha[name], hb[name], tolerance=tolerance, threshold=threshold, mode=mode))
+    rows = [
+        _compare_object(name, ha, hb, oa, ob, tolerance=tolerance, threshold=threshold, mode=mode)
+        for name in sorted(set(ha) | set(hb) | set(oa) | set(ob), key=_order(ha, hb, oa, ob))
+    ]
     if plot_dir is not None:
-        _plot(ha, hb, common, Path(plot_dir), os.fspath(a), os.fspath(b))
-    if mode == "shape":
-        mode = f"shape (p-value threshold {threshold:.3g} = {alpha:g} / {2 * len(common)})"
-    return ComparisonReport(os.fspath(a), os.fspath(b), mode, tuple(rows))
+        _save_plots(ha, hb, common, Path(plot_dir), os.fspath(a), os.fspath(b))
+    label = "exact" if mode == "exact" else f"shape (p-value threshold {threshold:.3g} = {alpha:g} / {2 * len(common)})"
+    return ComparisonReport(os.fspath(a), os.fspath(b), label, tuple(rows), note)
 
 
 def _order(*maps: dict[str, Any]) -> Any:
@@ -328,72 +452,78 @@ def _order(*maps: dict[str, Any]) -> Any:
     return lambda name: first[name]
 
 
+def _compare_object(
+    name: str,
+    ha: dict[str, HistogramData],
+    hb: dict[str, HistogramData],
+    oa: dict[str, str],
+    ob: dict[str, str],
+    **options: Any,
+) -> ComparisonRow:
+    """The row of one object name: missing on a side, of different types, not a histogram, or a histogram pair."""
+    in_a, in_b = name in ha or name in oa, name in hb or name in ob
+    ca = ha[name].classname if name in ha else oa.get(name, "")
+    cb = hb[name].classname if name in hb else ob.get(name, "")
+    if not in_b:
+        return ComparisonRow(name, "missing in B", False, f"only in A ({ca})")
+    if not in_a:
+        return ComparisonRow(name, "missing in A", False, f"only in B ({cb})")
+    if name not in ha or name not in hb:
+        same = ca == cb and name not in ha and name not in hb
+        return ComparisonRow(name, "not compared" if same else "different type", same, f"{ca} vs {cb}")
+    return _compare_pair(ha[name], hb[name], **options)
+
+
 def _compare_pair(
     x: HistogramData, y: HistogramData, *, tolerance: float, threshold: float, mode: str
 ) -> ComparisonRow:
     binning = _binning(x, y, tolerance)
     if binning:
         return ComparisonRow(x.name, "binning", False, f"different binning: {binning}")
-    if mode == "exact":
-        problem = _exact(x, y, tolerance)
-        return ComparisonRow(x.name, "different" if problem else "identical", not problem, problem)
-    if not _exact(x, y, tolerance):
+    problems, diffs = _exact(x, y, tolerance)
+    if not problems:
         return ComparisonRow(x.name, "identical", True, "")
     chi2, ndf, p_chi2 = chi2_test(x, y)
     p_ks = ks_test(x, y)
-    if math.isnan(p_chi2) or math.isnan(p_ks):
+    tested = not (math.isnan(p_chi2) or math.isnan(p_ks))
+    if mode == "exact":
+        detail = "; ".join(problems)
+        if tested:
+            word = "compatible" if p_chi2 >= threshold and p_ks >= threshold else "incompatible"
+            detail += f"; for information only, the shape tests call them {word} (chi2/ndf = {chi2:.1f}/{ndf})"
+        return ComparisonRow(
+            x.name, "different", False, detail, p_chi2 if tested else None, p_ks if tested else None, diffs
+        )
+    if not tested:
         empty = "A" if x.values[x.inner].sum() <= 0 else "B"
-        return ComparisonRow(x.name, "incompatible", False, f"histogram in {empty} is empty", None, None)
+        return ComparisonRow(x.name, "incompatible", False, f"histogram in {empty} is empty")
     ok = p_chi2 >= threshold and p_ks >= threshold
-    detail = f"chi2/ndf = {chi2:.1f}/{ndf}; entries {x.entries:.0f} vs {y.entries:.0f}"
+    detail = f"chi2/ndf = {chi2:.1f}/{ndf}; entries {x.entries:.10g} vs {y.entries:.10g}"
     if not ok:
         detail += f"; p < {threshold:.3g}"
     return ComparisonRow(x.name, "compatible" if ok else "incompatible", ok, detail, p_chi2, p_ks)
 
 
 # --------------------------------------------------------------------------------------------- plots
-def _plot(ha: dict[str, HistogramData], hb: dict[str, HistogramData], names: list[str], folder: Path, a: str,
-          b: str) -> None:  # fmt: skip
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    import mplhep
+def _save_plots(
+    ha: dict[str, HistogramData], hb: dict[str, HistogramData], names: list[str], folder: Path, a: str, b: str
+) -> None:
+    """One PNG per histogram pair of equal binning (A over B), saved for ``compare_files(plot_dir=...)``."""
+    from kcdc_hep.plotting.comparison import comparison_figure, mathtext
 
     folder.mkdir(parents=True, exist_ok=True)
-    label_a, label_b = f"A: {Path(a).name}", f"B: {Path(b).name}"
+    labels = (f"A: {Path(a).name}", f"B: {Path(b).name}")
     for name in names:
         x, y = ha[name], hb[name]
         if _binning(x, y, 1e-9):
             continue
-        if x.ndim == 1:
-            fig, ax = plt.subplots(figsize=(7, 5))
-            mplhep.histplot(x.values[1:-1], x.edges[0], yerr=np.sqrt(x.variances[1:-1]), ax=ax, label=label_a)
-            mplhep.histplot(y.values[1:-1], y.edges[0], yerr=np.sqrt(y.variances[1:-1]), ax=ax, label=label_b,
-                            histtype="errorbar", color="black")  # fmt: skip
-            ax.set_xlabel(_latex(x.axis_titles[0]))
-            ax.set_ylabel(_latex(x.axis_titles[1]) if len(x.axis_titles) > 1 else "entries")
-            if x.edges[0][0] > 0 and x.edges[0][-1] / x.edges[0][0] > 100:
-                ax.set_xscale("log")
-            ax.legend()
-        else:
-            fig, axes = plt.subplots(1, 2, figsize=(12, 5))
-            for ax, h, lab in ((axes[0], x, label_a), (axes[1], y, label_b)):
-                mplhep.hist2dplot(h.values[1:-1, 1:-1], h.edges[0], h.edges[1], ax=ax)
-                ax.set_xlabel(_latex(h.axis_titles[0]))
-                ax.set_ylabel(_latex(h.axis_titles[1]))
-                ax.set_title(lab, fontsize=10)
-                if h.edges[1][0] > 0 and h.edges[1][-1] / h.edges[1][0] > 100:
-                    ax.set_yscale("log")
-        fig.suptitle(f"KASCADE (KCDC masterclass) · {(x.title or name).replace('#', '')}", fontsize=11)
-        fig.tight_layout()
-        fig.savefig(folder / f"{name}.png", dpi=80)
-        plt.close(fig)
-
-
-def _latex(root_title: str) -> str:
-    """A ROOT axis title (``lg(N_{#mu})``) as matplotlib mathtext."""
-    if "#" not in root_title and "_{" not in root_title and "^{" not in root_title:
-        return root_title
-    text = root_title.replace("#", "\\")
-    return f"${text}$".replace(" ", "\\ ")
+        fig = comparison_figure(
+            x.values[x.inner],
+            y.values[y.inner],
+            edges=x.edges,
+            variances=(x.variances[x.inner], y.variances[y.inner]),
+            labels=labels,
+            axis_labels=tuple(mathtext(t) for t in x.axis_titles),
+            title=x.title or name,
+        )
+        fig.savefig(folder / f"{name.replace('/', '__')}.png", dpi=80)

@@ -1,20 +1,25 @@
 """The ``kcdc-hep`` command line: a thin shell over the library (parse, call, report, exit code).
 
-Every error a user can cause prints one line (``kcdc-hep: error: ...``) and exits non-zero, never a traceback.
+Every error a user can cause, a usage error included, prints one line on stderr (``kcdc-hep: error: ...``) and
+exits with status 1, never with a traceback. ``kcdc-hep compare`` also exits 1 when the histograms differ.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from kcdc_hep import __version__
 from kcdc_hep.errors import KcdcError
 
+__all__ = ["FAILED", "OK", "main"]
+
 #: exit codes
-OK, FAILED, USAGE = 0, 1, 2
+OK, FAILED = 0, 1
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -62,9 +67,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from kcdc_hep.analyses.compare import compare_files
+    from kcdc_hep.analyses.compare import Mode, compare_files
 
-    report = compare_files(args.a, args.b, tolerance=args.tolerance, plot_dir=args.plot)
+    mode: Mode = "shape" if args.shape else args.mode
+    report = compare_files(args.a, args.b, mode=mode, tolerance=args.tolerance, alpha=args.alpha, plot_dir=args.plot)
     print(report.table())
     return OK if report.ok else FAILED
 
@@ -92,27 +98,68 @@ def _masterclass(args: argparse.Namespace) -> int:
     return OK
 
 
-def _workers(text: str) -> int:
-    """``--workers``: a positive number of processes."""
+def _positive(kind: type[int] | type[float], what: str) -> Callable[[str], int | float]:
+    """An argparse ``type=``: a number > 0, else one line naming ``what`` it should be."""
+
+    def convert(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if not (value > 0 and math.isfinite(value)):
+            msg = f"must be {what}, not {text!r}"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    return convert
+
+
+def _number(text: str) -> float:
+    """An argparse ``type=``: any finite number (the library checks its range)."""
     try:
-        n = int(text)
+        value = float(text)
     except ValueError:
-        n = 0
-    if n < 1:
-        msg = f"must be a positive number of worker processes, not {text!r}"
+        value = math.nan
+    if not math.isfinite(value):
+        msg = f"must be a number, not {text!r}"
         raise argparse.ArgumentTypeError(msg)
-    return n
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the usage errors of the whole command line: one line on stderr, exit status 1."""
+
+    def error(self, message: str) -> NoReturn:
+        sub = self.prog.removeprefix("kcdc-hep").strip()
+        where = f"{sub}: " if sub else ""
+        hint = f"see 'kcdc-hep {sub} --help'" if sub else "see 'kcdc-hep --help'"
+        _fail(f"{where}{message} ({hint})")
+        sys.exit(FAILED)
+
+
+def _fail(message: str) -> int:
+    """Print one error line (newlines in a message are folded) and return the failure status."""
+    print(f"kcdc-hep: error: {' '.join(message.split())}", file=sys.stderr)
+    return FAILED
 
 
 def _add_dask_options(sp: argparse.ArgumentParser) -> None:
     """``--workers N`` / ``--scheduler ADDRESS`` (one or the other; neither: run here, without Dask)."""
     g = sp.add_mutually_exclusive_group()
     g.add_argument(
-        "--workers", type=_workers, default=None, metavar="N", help="run on a local Dask cluster of N processes"
+        "--workers",
+        type=_positive(int, "a positive number of worker processes"),
+        default=None,
+        metavar="N",
+        help="run on a local Dask cluster of N processes",
     )
     g.add_argument(
         "--scheduler", default=None, metavar="ADDRESS", help="run on an existing Dask cluster (tcp://host:8786)"
     )
+
+
+#: ``--step-size``
+_STEP = _positive(int, "a positive number of events per chunk")
 
 
 def _lab(args: argparse.Namespace) -> int:
@@ -122,7 +169,9 @@ def _lab(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    from kcdc_hep.analyses.compare import MODES
+
+    p = _Parser(
         prog="kcdc-hep",
         description="Analysis toolkit for the KASCADE Cosmic Ray Data Centre (KCDC) masterclass.",
     )
@@ -142,28 +191,40 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("input")
     sp.add_argument("output", help="output file; the suffix (.root, .parquet, .csv) chooses the format")
     sp.add_argument("--columns", help="comma-separated fields to keep (canonical names or aliases)")
-    sp.add_argument("--step-size", type=int, default=1_000_000, help="events per chunk (default 1000000)")
+    sp.add_argument("--step-size", type=_STEP, default=1_000_000, help="events per chunk (default 1000000)")
     sp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
 
     sp = add("generate", _generate, "write the synthetic masterclass and KCDC samples (full size by default)")
     sp.add_argument("--out", required=True, type=Path, help="output folder")
     g = sp.add_mutually_exclusive_group()
-    g.add_argument("--scale", type=float, default=None, help="fraction of the full size (e.g. 0.01)")
-    g.add_argument("--events", type=int, default=None, help="events per sample instead of the full size")
+    g.add_argument(
+        "--scale", type=_positive(float, "a positive fraction"), help="fraction of the full size (e.g. 0.01)"
+    )
+    g.add_argument("--events", type=_positive(int, "a positive number of events"), help="events per sample instead")
     sp.add_argument("--seed", type=int, default=2940, help="random seed (same seed, same files)")
     sp.add_argument("--overwrite", action="store_true", help="replace existing files")
 
     sp = add("run", _run, "the pure-Python twin of KCDC_analyze_example.C run(): histograms of events.root")
     sp.add_argument("input", nargs="?", default="events.root", help="events.root or the KCDC zip")
     sp.add_argument("--output", default=None, help="output ROOT file (default as the C++ macro)")
-    sp.add_argument("--step-size", type=int, default=50_000, help="events per chunk (default 50000)")
+    sp.add_argument("--step-size", type=_STEP, default=50_000, help="events per chunk (default 50000)")
     sp.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     _add_dask_options(sp)
 
-    sp = add("compare", _compare, "compare the histograms of two ROOT files; exit 0 only if they agree")
-    sp.add_argument("a")
-    sp.add_argument("b")
-    sp.add_argument("--tolerance", type=float, default=1e-9, help="relative tolerance for bin contents")
+    sp = add("compare", _compare, "compare the histograms of two ROOT files bin for bin; exit 0 only if they agree")
+    sp.add_argument("a", help="ROOT file A (e.g. the C++ macro's output)")
+    sp.add_argument("b", help="ROOT file B (e.g. the output of kcdc-hep run)")
+    how = sp.add_mutually_exclusive_group()
+    how.add_argument(
+        "--mode",
+        choices=MODES,
+        default="exact",
+        help="exact: bin for bin (default); shape: chi2 and KS tests, for different samples; "
+        "auto: exact if all entries are equal, else shape",
+    )
+    how.add_argument("--shape", action="store_true", help="same as --mode shape")
+    sp.add_argument("--tolerance", type=_number, default=1e-9, help="relative tolerance of exact mode (1e-9)")
+    sp.add_argument("--alpha", type=_number, default=0.01, help="false-alarm probability of shape mode (0.01)")
     sp.add_argument("--plot", type=Path, default=None, metavar="DIR", help="write overlay plots to DIR")
 
     sp = add("kernels", _kernels, "register Jupyter kernels (Python, and ROOT C++ when ROOT is installed)")
@@ -181,29 +242,27 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = add("lab", _lab, "set up a masterclass workspace and start JupyterLab in it")
     sp.add_argument("--dir", type=Path, default=Path("kcdc-masterclass"), help="workspace folder")
-    sp.add_argument("--port", type=int, default=8888)
+    sp.add_argument("--port", type=_positive(int, "a port number"), default=8888)
     sp.add_argument("--no-browser", action="store_true")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``kcdc-hep``; returns the exit status."""
+    """Entry point of ``kcdc-hep``; returns the exit status (0 done, 1 an error or a failed comparison)."""
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
-        return USAGE
+        return _fail("no command given; choose one of those listed above")
     try:
         return int(args.func(args))
     except KcdcError as err:
-        print(f"kcdc-hep: error: {err}", file=sys.stderr)
-        return FAILED
+        return _fail(str(err))
     except KeyboardInterrupt:
         print("kcdc-hep: interrupted", file=sys.stderr)
         return 130
-    except OSError as err:  # disk full, permission denied: still one line
-        print(f"kcdc-hep: error: {err}", file=sys.stderr)
-        return FAILED
+    except OSError as err:  # disk full, permission denied, a folder where a file should be: still one line
+        return _fail(str(err))
 
 
 if __name__ == "__main__":  # pragma: no cover
