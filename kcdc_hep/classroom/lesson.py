@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -456,7 +456,7 @@ def explore_knee(spectrum: Any) -> None:
     from kcdc_hep.errors import FitError
     from kcdc_hep.fits import fit_knee
 
-    def knee(model: str = "sharp", lowest_PeV: float = 1.0, highest_PeV: float = 100.0) -> None:
+    def knee(model: Literal["sharp", "smooth"] = "sharp", lowest_PeV: float = 1.0, highest_PeV: float = 100.0) -> None:
         try:
             result = fit_knee(spectrum, model=model, sharpness=None if model == "sharp" else 5.0,
                               energy_range_GeV=(lowest_PeV * 1e6, highest_PeV * 1e6))  # fmt: skip
