@@ -26,16 +26,18 @@ import awkward as ak
 import hist
 import numpy as np
 
-from kcdc_hep.errors import SchemaError
-from kcdc_hep.schema import MASS_GROUPS
-from kcdc_hep.selections import column
+from kcdc_hep.errors import ArgumentError
+from kcdc_hep.schema import MASS_GROUPS, column
 
 __all__ = [
     "BinSpec",
     "accumulate",
+    "add",
     "azimuth",
     "core_map",
+    "is_histogram",
     "make_axis",
+    "primary_axis",
     "ratio",
     "size_map",
     "sizes",
@@ -84,24 +86,33 @@ def make_axis(
     if bins is None or isinstance(bins, int | np.integer):
         if default is None:
             msg = f"histograms: no default binning for {name!r}; pass bins=(n, low, high) or a list of edges"
-            raise SchemaError(msg)
+            raise ArgumentError(msg)
         n = default[0] if bins is None else int(bins)
         if n < 1:
             msg = f"histograms: {name} needs at least one bin, got bins={bins!r}"
-            raise SchemaError(msg)
+            raise ArgumentError(msg)
         return hist.axis.Regular(n, default[1], default[2], name=name, label=label, circular=circular)
     if isinstance(bins, tuple) and len(bins) == 3 and isinstance(bins[0], int | np.integer):
         n_bins, low, high = bins
         n = int(n_bins)
         if n < 1 or not high > low:
             msg = f"histograms: bins={bins!r} for {name} must be (n >= 1, low, high > low)"
-            raise SchemaError(msg)
+            raise ArgumentError(msg)
         return hist.axis.Regular(n, float(low), float(high), name=name, label=label, circular=circular)
     edges = np.asarray(bins, dtype=float)
     if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0):
         msg = f"histograms: bin edges for {name} must be at least two strictly increasing numbers, got {bins!r}"
-        raise SchemaError(msg)
+        raise ArgumentError(msg)
     return hist.axis.Variable(edges, name=name, label=label)
+
+
+def is_histogram(x: object) -> bool:
+    """Whether ``x`` is a histogram (hist, boost-histogram or any object with ``axes`` and ``values()``).
+
+    >>> is_histogram(spectrum(np.array([15.0]))), is_histogram(np.array([15.0]))
+    (True, False)
+    """
+    return hasattr(x, "axes") and callable(getattr(x, "values", None))
 
 
 def _values(events: Any, name: str, *, where: str) -> np.ndarray:
@@ -120,7 +131,7 @@ def _weights(weight: Any, n: int, events: Any, *, where: str) -> np.ndarray | No
     w = column(events, weight, where=where) if isinstance(weight, str) else np.asarray(weight, dtype=float)
     if w.shape != (n,):
         msg = f"{where}: weight has shape {w.shape} but there are {n} events; pass one weight per event"
-        raise SchemaError(msg)
+        raise ArgumentError(msg)
     return w
 
 
@@ -203,7 +214,12 @@ def sizes(events: Any, *, bins: BinSpec = None, weight: Any = None) -> hist.Hist
     return h
 
 
-def _primary_axis() -> hist.axis.StrCategory:
+def primary_axis() -> hist.axis.StrCategory:
+    """A growing category axis ``primary`` holding p, He, C, Si, Fe (light to heavy; other codes are appended).
+
+    >>> list(primary_axis())
+    ['p', 'He', 'C', 'Si', 'Fe']
+    """
     return hist.axis.StrCategory(list(MASS_GROUPS), name="primary", label="primary", growth=True)
 
 
@@ -224,7 +240,7 @@ def _fill_2d(
         h = _new(*axes, weighted=w is not None)
         return h.fill(a, b, weight=w) if w is not None else h.fill(a, b)
     primary = column(events, "primary", where=f"{where} (by_primary=True)").astype(str)
-    h = _new(*axes, _primary_axis(), weighted=w is not None)
+    h = _new(*axes, primary_axis(), weighted=w is not None)
     for p in np.unique(primary):  # loop over the few primaries, not over events
         sel = primary == p
         if w is None:
@@ -292,10 +308,10 @@ def accumulate(histograms: Iterable[hist.Hist]) -> hist.Hist:
             total = add(total, h)
         except (ValueError, TypeError) as err:
             msg = f"accumulate: histogram {i} has different axes or storage from the first one; fill all chunks alike"
-            raise SchemaError(msg) from err
+            raise ArgumentError(msg) from err
     if total is None:
         msg = "accumulate: no histograms given; pass at least one"
-        raise SchemaError(msg)
+        raise ArgumentError(msg)
     return total
 
 

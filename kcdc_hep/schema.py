@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import awkward as ak
 import numpy as np
 
-from kcdc_hep.errors import MissingColumnError, UnknownPrimaryWarning, closest_first
+from kcdc_hep.errors import MissingColumnError, SchemaError, UnknownPrimaryWarning, closest_first
 
 __all__ = [
     "FIELDS",
@@ -419,3 +421,47 @@ def _per_primary(symbols: np.ndarray | list[str], attribute: str) -> np.ndarray:
     found = [lookup_primary(u) for u in uniques.tolist()]
     table = np.array([getattr(p, attribute) if p is not None else -1 for p in found], dtype=np.int32)
     return table[inverse.reshape(values.shape)]
+
+
+# ---------------------------------------------------------------------------------------------- event accessors
+__all__ += ["as_events", "column"]
+
+
+def as_events(events: object, *, where: str) -> ak.Array:
+    """``events`` as an awkward Array of records (a dict of arrays is accepted).
+
+    Raises
+    ------
+    SchemaError
+        If ``events`` is neither records with named fields nor a mapping of arrays.
+
+    >>> as_events({"lgE": [15.0]}, where="doc").fields
+    ['lgE']
+    """
+    if isinstance(events, ak.Array) and ak.fields(events):
+        return events
+    if isinstance(events, Mapping):
+        return ak.Array(dict(events))
+    msg = f"{where}: expected events (an awkward Array of records with named fields), got {type(events).__name__}"
+    raise SchemaError(msg)
+
+
+def column(events: object, name: str, *, where: str) -> np.ndarray:
+    """The values of one field of ``events`` as a flat numpy array (``None`` becomes NaN for numbers).
+
+    Raises :class:`~kcdc_hep.errors.MissingColumnError` (listing the available fields) if the field is absent, and
+    :class:`~kcdc_hep.errors.SchemaError` for a per-station (jagged) field.
+
+    >>> import awkward as ak
+    >>> column(ak.Array({"lgE": [15.0, 16.0]}), "lgE", where="doc").tolist()
+    [15.0, 16.0]
+    """
+    records = as_events(events, where=where)
+    require(ak.fields(records), [name], where=where)
+    values = records[name]
+    if values.ndim != 1:
+        msg = f"{where}: field {name!r} is a per-station list, not one value per event; pick a scalar field"
+        raise SchemaError(msg)
+    if isinstance(values.type.content, ak.types.OptionType):
+        values = ak.fill_none(values, np.nan)
+    return ak.to_numpy(values)

@@ -12,46 +12,34 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 import awkward as ak
 import numpy as np
 
-from kcdc_hep.errors import SchemaError
-from kcdc_hep.schema import require
+from kcdc_hep._util import to_jsonable
+from kcdc_hep.errors import ArgumentError
+from kcdc_hep.schema import as_events, column, require
 
-__all__ = ["CutStep", "Cutflow", "Cuts", "column", "core_distance", "select"]
+__all__ = ["CUT_FIELDS", "ActiveCut", "CutStep", "Cutflow", "Cuts", "column", "core_distance", "select"]
 
-
-def _as_events(events: Any, *, where: str) -> ak.Array:
-    """Return ``events`` as an awkward Array of records (dicts of arrays are accepted)."""
-    if isinstance(events, ak.Array) and ak.fields(events):
-        return events
-    if isinstance(events, Mapping):
-        return ak.Array(dict(events))
-    msg = f"{where}: expected events (an awkward Array of records with named fields), got {type(events).__name__}"
-    raise SchemaError(msg)
-
-
-def column(events: Any, name: str, *, where: str) -> np.ndarray:
-    """The values of one field of ``events`` as a flat numpy array (``None`` becomes NaN for numbers).
-
-    Raises :class:`~kcdc_hep.errors.MissingColumnError` (listing the available fields) if the field is absent.
-
-    >>> column(ak.Array({"lgE": [15.0, 16.0]}), "lgE", where="doc").tolist()
-    [15.0, 16.0]
-    """
-    events = _as_events(events, where=where)
-    require(ak.fields(events), [name], where=where)
-    values = events[name]
-    if values.ndim != 1:
-        msg = f"{where}: field {name!r} is a per-station list, not one value per event; pick a scalar field"
-        raise SchemaError(msg)
-    if isinstance(values.type.content, ak.types.OptionType):
-        values = ak.fill_none(values, np.nan)
-    return ak.to_numpy(values)
+#: The fields each option of :class:`Cuts` needs, as alternatives of which one must be present in full
+#: (the core cut takes ``core_dist`` or else computes it from ``core_x`` and ``core_y``).
+CUT_FIELDS: Mapping[str, tuple[tuple[str, ...], ...]] = MappingProxyType(
+    {
+        "zenith_max_deg": (("zenith",),),
+        "core_radius_max_m": (("core_dist",), ("core_x", "core_y")),
+        "age_min": (("age",),),
+        "age_max": (("age",),),
+        "lgNe_min": (("lgNe",),),
+        "lgNmu_min": (("lgNmu",),),
+        "lgE_min": (("lgE",),),
+        "lgE_max": (("lgE",),),
+    }
+)
 
 
 def core_distance(events: Any, *, where: str = "core_distance") -> np.ndarray:
@@ -60,11 +48,32 @@ def core_distance(events: Any, *, where: str = "core_distance") -> np.ndarray:
     >>> core_distance(ak.Array({"core_x": [3.0], "core_y": [4.0]})).tolist()
     [5.0]
     """
-    events = _as_events(events, where=where)
+    events = as_events(events, where=where)
     if "core_dist" in ak.fields(events):
         return column(events, "core_dist", where=where)
     require(ak.fields(events), ["core_x", "core_y"], where=f"{where} (core_dist absent, computing it)")
     return np.hypot(column(events, "core_x", where=where), column(events, "core_y", where=where))
+
+
+class ActiveCut(NamedTuple):
+    """One switched-on cut of :class:`Cuts`, as :meth:`Cuts.steps` lists them in order.
+
+    Attributes
+    ----------
+    name : str
+        Short name (``"zenith"``, ``"core"``, ``"age"``, ``"lgNe"``, ``"lgNmu"``, ``"lgE"``).
+    description : str
+        The requirement in words (``"zenith <= 18 deg"``).
+    needs : tuple of tuple of str
+        Alternative sets of fields, one of which the events must have (see :data:`CUT_FIELDS`).
+    mask : callable
+        ``mask(events) -> numpy.ndarray`` of bool, True for the events that pass.
+    """
+
+    name: str
+    description: str
+    needs: tuple[tuple[str, ...], ...]
+    mask: Callable[[ak.Array], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -102,43 +111,72 @@ class Cuts:
         for name, value in asdict(self).items():
             if value is not None and (not isinstance(value, numbers.Real) or math.isnan(value)):
                 msg = f"Cuts: {name} must be a number or None (to switch the cut off), got {value!r}"
-                raise SchemaError(msg)
+                raise ArgumentError(msg)
         if self.zenith_max_deg is not None and not 0 < self.zenith_max_deg <= 90:
             msg = f"Cuts: zenith_max_deg={self.zenith_max_deg} is not an angle in (0, 90] degrees"
-            raise SchemaError(msg)
+            raise ArgumentError(msg)
         if self.core_radius_max_m is not None and self.core_radius_max_m <= 0:
             msg = f"Cuts: core_radius_max_m={self.core_radius_max_m} must be positive (metres)"
-            raise SchemaError(msg)
+            raise ArgumentError(msg)
         for low, high in (("age_min", "age_max"), ("lgE_min", "lgE_max")):
             lo, hi = getattr(self, low), getattr(self, high)
             if lo is not None and hi is not None and lo > hi:
                 msg = f"Cuts: {low}={lo} is larger than {high}={hi}; swap them"
-                raise SchemaError(msg)
+                raise ArgumentError(msg)
 
-    def _steps(self) -> tuple[tuple[str, str, tuple[str, ...], Callable[[ak.Array], np.ndarray]], ...]:
-        """The active cuts in order: (name, description, fields needed, function events → boolean mask)."""
+    def steps(self) -> tuple[ActiveCut, ...]:
+        """The switched-on cuts in the order :func:`select` applies them.
+
+        >>> [cut.name for cut in Cuts(age_min=None, age_max=None).steps()]
+        ['zenith', 'core']
+        """
         where = "select"
-        out: list[tuple[str, str, tuple[str, ...], Callable[[ak.Array], np.ndarray]]] = []
+        out: list[ActiveCut] = []
         if self.zenith_max_deg is not None:
             zmax = self.zenith_max_deg
-            out.append(("zenith", f"zenith <= {zmax:g} deg", ("zenith",),
-                        lambda ev: column(ev, "zenith", where=where) <= zmax))  # fmt: skip
+            out.append(ActiveCut("zenith", f"zenith <= {zmax:g} deg", CUT_FIELDS["zenith_max_deg"],
+                                 lambda ev: column(ev, "zenith", where=where) <= zmax))  # fmt: skip
         if self.core_radius_max_m is not None:
             rmax = self.core_radius_max_m
-            out.append(("core", f"core distance <= {rmax:g} m", (),
-                        lambda ev: core_distance(ev, where=where) <= rmax))  # fmt: skip
+            out.append(ActiveCut("core", f"core distance <= {rmax:g} m", CUT_FIELDS["core_radius_max_m"],
+                                 lambda ev: core_distance(ev, where=where) <= rmax))  # fmt: skip
         if self.age_min is not None or self.age_max is not None:
-            out.append(("age", _range_text("age", self.age_min, self.age_max), ("age",),
-                        _range_mask("age", self.age_min, self.age_max)))  # fmt: skip
+            out.append(ActiveCut("age", _range_text("age", self.age_min, self.age_max), CUT_FIELDS["age_min"],
+                                 _range_mask("age", self.age_min, self.age_max)))  # fmt: skip
         if self.lgNe_min is not None:
-            out.append(("lgNe", f"lgNe >= {self.lgNe_min:g}", ("lgNe",), _range_mask("lgNe", self.lgNe_min, None)))
+            out.append(ActiveCut("lgNe", f"lgNe >= {self.lgNe_min:g}", CUT_FIELDS["lgNe_min"],
+                                 _range_mask("lgNe", self.lgNe_min, None)))  # fmt: skip
         if self.lgNmu_min is not None:
-            out.append(("lgNmu", f"lgNmu >= {self.lgNmu_min:g}", ("lgNmu",),
-                        _range_mask("lgNmu", self.lgNmu_min, None)))  # fmt: skip
+            out.append(ActiveCut("lgNmu", f"lgNmu >= {self.lgNmu_min:g}", CUT_FIELDS["lgNmu_min"],
+                                 _range_mask("lgNmu", self.lgNmu_min, None)))  # fmt: skip
         if self.lgE_min is not None or self.lgE_max is not None:
-            out.append(("lgE", _range_text("lg(E/eV)", self.lgE_min, self.lgE_max), ("lgE",),
-                        _range_mask("lgE", self.lgE_min, self.lgE_max)))  # fmt: skip
+            out.append(ActiveCut("lgE", _range_text("lg(E/eV)", self.lgE_min, self.lgE_max), CUT_FIELDS["lgE_min"],
+                                 _range_mask("lgE", self.lgE_min, self.lgE_max)))  # fmt: skip
         return tuple(out)
+
+    def missing_fields(self, available: Collection[str]) -> dict[str, str]:
+        """The switched-on options whose fields are not in ``available``, each with the fields it would need.
+
+        >>> Cuts().missing_fields({"zenith", "core_x", "core_y"})
+        {'age_min': 'age', 'age_max': 'age'}
+        """
+        have = set(available)
+        out: dict[str, str] = {}
+        for option in fields(self):
+            needs = CUT_FIELDS.get(option.name, ())
+            if getattr(self, option.name) is not None and not any(set(alt) <= have for alt in needs):
+                out[option.name] = " or ".join("+".join(alt) for alt in needs)
+        return out
+
+    def applicable_to(self, available: Collection[str]) -> Cuts:
+        """These cuts with every cut switched off (``None``) whose fields are not in ``available``.
+
+        Apply the result to data and simulation alike, so that both are cut the same way.
+
+        >>> Cuts().applicable_to({"zenith", "core_dist"}).age_min is None
+        True
+        """
+        return replace(self, **dict.fromkeys(self.missing_fields(available)))
 
 
 def _range_text(label: str, low: float | None, high: float | None) -> str:
@@ -178,6 +216,58 @@ class Cutflow:
     n_total: int
     steps: tuple[CutStep, ...]
 
+    @classmethod
+    def from_counts(cls, n_total: int, passed: Iterable[tuple[str, str, int]]) -> Cutflow:
+        """The cut flow of ``n_total`` events from ``(name, description, events passing)`` per cut, in order.
+
+        The efficiency of each step is its count over the one before (NaN after zero events).
+
+        >>> Cutflow.from_counts(10, [("zenith", "zenith <= 18 deg", 4)]).steps[0].efficiency
+        0.4
+        """
+        steps = []
+        previous = n_total
+        for name, description, n_pass in passed:
+            steps.append(
+                CutStep(
+                    name=name,
+                    description=description,
+                    n_pass=int(n_pass),
+                    efficiency=n_pass / previous if previous else math.nan,
+                    cumulative_efficiency=n_pass / n_total if n_total else math.nan,
+                )
+            )
+            previous = n_pass
+        return cls(n_total=int(n_total), steps=tuple(steps))
+
+    def merge(self, other: Cutflow) -> Cutflow:
+        """The cut flow of two samples cut alike (e.g. two chunks of a file): counts add, efficiencies from the sums.
+
+        Raises
+        ------
+        ArgumentError
+            If the two flows have different cuts.
+
+        >>> a = Cutflow.from_counts(10, [("zenith", "zenith <= 18 deg", 4)])
+        >>> (a + a).n_selected, (a + a).steps[0].efficiency
+        (8, 0.4)
+        """
+        mine = [(s.name, s.description) for s in self.steps]
+        theirs = [(s.name, s.description) for s in other.steps]
+        if mine != theirs:
+            msg = f"Cutflow.merge: the cut flows have different cuts ({mine} and {theirs}); merge flows of equal cuts"
+            raise ArgumentError(msg)
+        counts = [s.n_pass + t.n_pass for s, t in zip(self.steps, other.steps, strict=True)]
+        return Cutflow.from_counts(
+            self.n_total + other.n_total, [(*key, n) for key, n in zip(mine, counts, strict=True)]
+        )
+
+    def __add__(self, other: Cutflow) -> Cutflow:
+        """``a + b`` is :meth:`merge` (so :func:`kcdc_hep.engine.map_reduce` merges the flows of chunks)."""
+        if not isinstance(other, Cutflow):
+            return NotImplemented
+        return self.merge(other)
+
     @property
     def n_selected(self) -> int:
         """Events passing every cut."""
@@ -190,22 +280,9 @@ class Cutflow:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (NaN efficiencies of empty inputs become ``None``)."""
-
-        def clean(x: float) -> float | None:
-            return None if math.isnan(x) else x
-
-        return {
-            "n_total": self.n_total,
-            "n_selected": self.n_selected,
-            "steps": [
-                {
-                    **asdict(s),
-                    "efficiency": clean(s.efficiency),
-                    "cumulative_efficiency": clean(s.cumulative_efficiency),
-                }
-                for s in self.steps
-            ],
-        }
+        return to_jsonable(
+            {"n_total": self.n_total, "n_selected": self.n_selected, "steps": [asdict(s) for s in self.steps]}
+        )
 
     def __str__(self) -> str:
         rows = [("all events", "", f"{self.n_total:d}", "", "")]
@@ -264,28 +341,25 @@ def select(events: Any, cuts: Cuts | None = None) -> tuple[ak.Array, Cutflow]:
     age         0.1 <= age <= 1.48          1       100.0%   50.0%
     """
     cuts = Cuts() if cuts is None else cuts
-    events = _as_events(events, where="select")
-    steps = cuts._steps()
-    fields = ak.fields(events)
-    for _, _, needed, _ in steps:  # fail before doing any work
-        require(fields, needed, where="select")
-    if cuts.core_radius_max_m is not None and "core_dist" not in fields:
-        require(fields, ["core_x", "core_y"], where="select (core cut; core_dist absent)")
+    events = as_events(events, where="select")
+    steps = cuts.steps()
+    available = ak.fields(events)
+    for cut in steps:  # fail before doing any work
+        _require_one_of(available, cut, where="select")
     n_total = len(events)
     keep = np.ones(n_total, dtype=bool)
-    records = []
-    previous = n_total
-    for name, description, _, mask in steps:
-        keep &= mask(events)
-        n_pass = int(np.count_nonzero(keep))
-        records.append(
-            CutStep(
-                name=name,
-                description=description,
-                n_pass=n_pass,
-                efficiency=n_pass / previous if previous else math.nan,
-                cumulative_efficiency=n_pass / n_total if n_total else math.nan,
-            )
-        )
-        previous = n_pass
-    return events[keep], Cutflow(n_total=n_total, steps=tuple(records))
+    passed = []
+    for cut in steps:
+        keep &= cut.mask(events)
+        passed.append((cut.name, cut.description, int(np.count_nonzero(keep))))
+    return events[keep], Cutflow.from_counts(n_total, passed)
+
+
+def _require_one_of(available: list[str], cut: ActiveCut, *, where: str) -> None:
+    """Raise MissingColumnError (naming the last alternative) unless one of the cut's field sets is available."""
+    if any(set(alt) <= set(available) for alt in cut.needs):
+        return
+    if len(cut.needs) > 1:
+        absent = " and ".join("+".join(alt) for alt in cut.needs[:-1])
+        where = f"{where} ({cut.name} cut; {absent} absent)"
+    require(available, list(cut.needs[-1]), where=where)

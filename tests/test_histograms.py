@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from kcdc_hep import histograms
-from kcdc_hep.errors import MissingColumnError, SchemaError
+from kcdc_hep.errors import ArgumentError, MissingColumnError
 
 
 @pytest.fixture
@@ -117,20 +117,20 @@ def test_accumulate_over_chunks_equals_one_fill(events: ak.Array) -> None:
 
 
 def test_accumulate_refuses_nothing_and_mismatched_binning(events: ak.Array) -> None:
-    with pytest.raises(SchemaError, match="no histograms"):
+    with pytest.raises(ArgumentError, match="no histograms"):
         histograms.accumulate([])
-    with pytest.raises(SchemaError, match="different axes"):
+    with pytest.raises(ArgumentError, match="different axes"):
         histograms.accumulate([histograms.spectrum(events), histograms.spectrum(events, bins=10)])
 
 
 @pytest.mark.parametrize("bins", [0, (5, 2.0, 1.0), [1.0, 1.0, 2.0], [3.0]])
 def test_bad_binning_is_refused(bins: object) -> None:
-    with pytest.raises(SchemaError, match=r"bins|bin edges"):
+    with pytest.raises(ArgumentError, match=r"bins|bin edges"):
         histograms.spectrum(np.array([15.0]), bins=bins)  # type: ignore[arg-type]
 
 
 def test_weight_length_must_match(events: ak.Array) -> None:
-    with pytest.raises(SchemaError, match="one weight per event"):
+    with pytest.raises(ArgumentError, match="one weight per event"):
         histograms.spectrum(events, weight=np.ones(3))
 
 

@@ -8,7 +8,7 @@ import awkward as ak
 import numpy as np
 import pytest
 
-from kcdc_hep.errors import MissingColumnError, SchemaError
+from kcdc_hep.errors import ArgumentError, MissingColumnError, SchemaError
 from kcdc_hep.selections import Cutflow, Cuts, column, core_distance, select
 
 
@@ -124,7 +124,7 @@ def test_dict_of_arrays_is_accepted() -> None:
     ],
 )
 def test_nonsense_cuts_are_refused(kwargs: dict[str, object], message: str) -> None:
-    with pytest.raises(SchemaError, match=message):
+    with pytest.raises(ArgumentError, match=message):
         Cuts(**kwargs)  # type: ignore[arg-type]
 
 
@@ -138,3 +138,61 @@ def test_column_turns_missing_values_into_nan() -> None:
     events = ak.Array([{"lgE": 15.0}, {"lgE": None}])
     values = column(events, "lgE", where="test")
     assert values[0] == 15.0 and np.isnan(values[1])
+
+
+# ------------------------------------------------------------------------------------------- merging cut flows
+def test_cutflows_of_chunks_merge_into_the_cutflow_of_all(events: ak.Array) -> None:
+    _, whole = select(events)
+    chunks = [select(events[i : i + 3000])[1] for i in range(0, len(events), 3000)]
+    merged = chunks[0]
+    for flow in chunks[1:]:
+        merged = merged + flow
+    assert merged == whole  # counts add, efficiencies are those of the sums, exactly
+    assert Cutflow.merge(chunks[0], chunks[1]) == chunks[0] + chunks[1]
+
+
+def test_cutflows_of_different_cuts_do_not_merge(events: ak.Array) -> None:
+    _, a = select(events)
+    _, b = select(events, Cuts(age_min=None, age_max=None))
+    with pytest.raises(ArgumentError, match="different cuts"):
+        a.merge(b)
+
+
+def test_cutflow_from_counts_computes_the_efficiencies() -> None:
+    flow = Cutflow.from_counts(200, [("zenith", "zenith <= 18 deg", 50), ("core", "core distance <= 91 m", 40)])
+    assert [s.efficiency for s in flow.steps] == [0.25, 0.8]
+    assert [s.cumulative_efficiency for s in flow.steps] == [0.25, 0.2]
+    empty = Cutflow.from_counts(0, [("zenith", "zenith <= 18 deg", 0)])
+    assert np.isnan(empty.steps[0].efficiency)
+    assert json.loads(json.dumps(empty.to_dict()))["steps"][0]["efficiency"] is None
+
+
+# ------------------------------------------------------------------------------------------- which cuts apply
+def test_steps_name_the_fields_each_cut_needs() -> None:
+    steps = Cuts(lgE_min=15.0).steps()
+    assert [s.name for s in steps] == ["zenith", "core", "age", "lgE"]
+    assert steps[1].needs == (("core_dist",), ("core_x", "core_y"))
+    assert steps[3].description == "lg(E/eV) >= 15"
+    mask = steps[0].mask(ak.Array({"zenith": [10.0, 20.0]}))
+    assert mask.tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("fields", "switched_off"),
+    [
+        ({"zenith", "core_dist", "age"}, []),
+        ({"zenith", "core_x", "core_y", "age"}, []),
+        ({"zenith", "core_x", "age"}, ["core_radius_max_m"]),
+        ({"lgE", "lgNe", "lgNmu", "zenith"}, ["core_radius_max_m", "age_min", "age_max"]),
+    ],
+)
+def test_cuts_applicable_to_the_fields_of_an_input(fields: set[str], switched_off: list[str]) -> None:
+    cuts = Cuts()
+    assert list(cuts.missing_fields(fields)) == switched_off
+    used = cuts.applicable_to(fields)
+    assert [name for name in ("core_radius_max_m", "age_min", "age_max") if getattr(used, name) is None] == switched_off
+    assert used.zenith_max_deg == 18.0
+    assert cuts.missing_fields({"zenith"})["core_radius_max_m"] == "core_dist or core_x+core_y"
+    # what is applicable can be applied
+    events = ak.Array({f: np.ones(3) for f in fields})
+    assert select(events, used)[1].n_total == 3

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -242,7 +242,7 @@ def explore_knee(spectrum: Any) -> None:
     """Fit the knee of an all-particle spectrum: sharp or smooth bend, and the energy range of the fit (sliders)."""
     from kcdc_hep.fits import fit_knee
 
-    def knee(model: str = "sharp", lowest_PeV: float = 1.0, highest_PeV: float = 100.0) -> None:
+    def knee(model: Literal["sharp", "smooth"] = "sharp", lowest_PeV: float = 1.0, highest_PeV: float = 100.0) -> None:
         try:
             result = fit_knee(spectrum, model=model, sharpness=None if model == "sharp" else 5.0,
                               energy_range_GeV=(lowest_PeV * 1e6, highest_PeV * 1e6))  # fmt: skip

@@ -20,8 +20,9 @@ import numpy as np
 
 from kcdc_hep import schema
 from kcdc_hep.errors import OutputExistsError, SchemaError, UnsupportedFieldError
+from kcdc_hep.writers.histograms import write_histograms
 
-__all__ = ["write", "write_chunks"]
+__all__ = ["write", "write_chunks", "write_histograms"]
 
 _FORMATS = {".root": "root", ".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 #: Component trees of the KCDC layout and the fields each holds.

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 import kcdc_hep
-from kcdc_hep.analyses import masterclass
-from kcdc_hep.analyses.masterclass import live_time, run_masterclass
+from kcdc_hep.analyses.masterclass import MasterclassResult, run_masterclass
+from kcdc_hep.errors import ArgumentError
 from kcdc_hep.simulation.generator import BrokenPowerLaw, simulate
 
 STEP = 12_000  # events per partition: 3 partitions per data file, 2 per simulation file
@@ -62,9 +62,8 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 _LOCAL_RUN = """
 import json, sys
-from kcdc_hep.analyses import masterclass
-masterclass.STEP_SIZE = {step}
-masterclass.run_masterclass(data={data!r}, sim={sim!r}, out={out!r}, progress=False, energy_bins={bins!r})
+from kcdc_hep.analyses.masterclass import run_masterclass
+run_masterclass(data={data!r}, sim={sim!r}, out={out!r}, progress=False, energy_bins={bins!r}, step_size={step})
 dask = sorted(m for m in sys.modules if m.split(".")[0] in ("dask", "distributed"))
 print(json.dumps(dask))
 """
@@ -81,18 +80,17 @@ def local(inputs: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> t
 
 
 @pytest.fixture(scope="module")
-def on_dask(
-    inputs: dict[str, Any], dask_installed: Any, tmp_path_factory: pytest.TempPathFactory
-) -> masterclass.MasterclassResult:
+def on_dask(inputs: dict[str, Any], dask_installed: Any, tmp_path_factory: pytest.TempPathFactory) -> MasterclassResult:
     out = tmp_path_factory.mktemp("dask_out")
-    mp = pytest.MonkeyPatch()
-    mp.setattr(masterclass, "STEP_SIZE", STEP)
-    try:
-        return run_masterclass(
-            data=inputs["data"], sim=inputs["sim"], out=out, progress=False, energy_bins=ENERGY_BINS, workers=2
-        )
-    finally:
-        mp.undo()
+    return run_masterclass(
+        data=inputs["data"],
+        sim=inputs["sim"],
+        out=out,
+        progress=False,
+        energy_bins=ENERGY_BINS,
+        workers=2,
+        step_size=STEP,
+    )
 
 
 def _numbers(summary: dict[str, Any]) -> dict[str, Any]:
@@ -103,7 +101,7 @@ def test_local_run_imports_no_dask(local: tuple[Path, list[str]]) -> None:
     assert local[1] == []
 
 
-def test_dask_summary_equals_local(local: tuple[Path, list[str]], on_dask: masterclass.MasterclassResult) -> None:
+def test_dask_summary_equals_local(local: tuple[Path, list[str]], on_dask: MasterclassResult) -> None:
     here = json.loads((local[0] / "summary.json").read_text())
     there = json.loads(on_dask.summary_json.read_text())
     assert _numbers(there) == _numbers(here)  # every number to the last bit: cut flows, fits, live time, knee
@@ -117,7 +115,7 @@ def test_dask_summary_equals_local(local: tuple[Path, list[str]], on_dask: maste
     assert "slope" in here["separation_line"]
 
 
-def test_dask_histograms_equal_local(local: tuple[Path, list[str]], on_dask: masterclass.MasterclassResult) -> None:
+def test_dask_histograms_equal_local(local: tuple[Path, list[str]], on_dask: MasterclassResult) -> None:
     import uproot
 
     with uproot.open(local[0] / "masterclass.root") as a, uproot.open(on_dask.masterclass_root) as b:
@@ -161,33 +159,10 @@ def test_cli_workers_and_scheduler_exclude_each_other(tmp_path: Path) -> None:
 
 
 def test_workers_and_scheduler_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="either workers"):
+    with pytest.raises(ArgumentError, match="either workers"):
         run_masterclass(out=tmp_path, workers=2, scheduler="tcp://x:1", progress=False)
-    with pytest.raises(ValueError, match="positive number"):
+    with pytest.raises(ArgumentError, match="positive number"):
         run_masterclass(out=tmp_path, workers=0, progress=False)
-
-
-@pytest.mark.parametrize("sizes", [(5, 300, 1, 2000), (1000,), (0, 7, 129, 4000, 8200)])
-def test_joined_live_time_equals_sequential(sizes: tuple[int, ...]) -> None:
-    """Chunks joined after the reduce give exactly the number of live_time(previous_ns=...) summed in order."""
-    rng = np.random.default_rng(sum(sizes))
-    steps = rng.exponential(0.4e9, sum(sizes)).astype(np.int64)
-    steps[rng.integers(0, len(steps), 5)] += 10**12  # pauses between runs
-    t = np.cumsum(steps)
-    rng.shuffle(t[: len(t) // 3])  # not sorted inside the first chunks
-    chunks = np.split(t, np.cumsum(sizes)[:-1])
-    expected, last = 0.0, None
-    for c in chunks:
-        if len(c):
-            expected += live_time(c, previous_ns=last)
-            last = int(c.max())
-    pieces: dict[str, Any] = {}
-    for c in chunks:
-        if len(c):
-            pieces.update(masterclass._in_order(masterclass._time_piece(c, masterclass.MAX_GAP_S)))
-    got, first, latest = masterclass._live_time(pieces, masterclass.MAX_GAP_S)
-    assert got == expected
-    assert (first, latest) == (int(t.min()), int(t.max()))
 
 
 # ------------------------------------------------------------------------------------------------ kcdc-hep run

@@ -19,10 +19,12 @@ import numpy as np
 import pytest
 
 import kcdc_hep
-from kcdc_hep.analyses import masterclass
-from kcdc_hep.errors import MissingColumnError, MissingFileError, OutputExistsError
-from kcdc_hep.analyses.masterclass import FIGURES, live_time, run_masterclass
+from kcdc_hep.analyses.masterclass import FIGURES, MasterclassResult, run_masterclass
+from kcdc_hep.analyses.masterclass.summary import Failure
+from kcdc_hep.errors import ArgumentError, MissingColumnError, MissingFileError, OutputExistsError, SchemaError
+from kcdc_hep.fits import CompositionResult, FitResult, HeavyFraction, KneeResult, SeparationLine
 from kcdc_hep.simulation.generator import BrokenPowerLaw, simulate
+from kcdc_hep.spectrum import FluxSpectrum
 
 N_DATA = 200_000
 N_SIM = 150_000
@@ -59,24 +61,19 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def result(samples: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> masterclass.MasterclassResult:
-    out = tmp_path_factory.mktemp("masterclass_out")
-    mp = pytest.MonkeyPatch()
-    mp.setattr(masterclass, "STEP_SIZE", 60_000)  # several chunks per input: exercises the streaming
-    try:
-        return run_masterclass(
-            data=samples["data"],
-            sim=samples["sim"],
-            out=out,
-            progress=False,
-            energy_bins=ENERGY_BINS,
-        )
-    finally:
-        mp.undo()
+def result(samples: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> MasterclassResult:
+    return run_masterclass(
+        data=samples["data"],
+        sim=samples["sim"],
+        out=tmp_path_factory.mktemp("masterclass_out"),
+        progress=False,
+        energy_bins=ENERGY_BINS,
+        step_size=60_000,  # several chunks per input: exercises the streaming
+    )
 
 
 # ------------------------------------------------------------------------------------------------ outputs
-def test_every_output_is_written(result: masterclass.MasterclassResult) -> None:
+def test_every_output_is_written(result: MasterclassResult) -> None:
     assert set(result.figures) == set(FIGURES)
     for path in (*result.figures.values(), result.masterclass_root, result.summary_json, result.report):
         assert path.is_file() and path.stat().st_size > 1000, path
@@ -92,73 +89,89 @@ def test_every_output_is_written(result: masterclass.MasterclassResult) -> None:
     assert not list(result.out.glob("*.part")) and not list(result.out.glob(".*"))
 
 
-def test_summary_has_all_keys_with_sane_values(result: masterclass.MasterclassResult, samples: dict[str, Any]) -> None:
+def test_every_analysis_is_a_typed_record(result: MasterclassResult) -> None:
+    assert isinstance(result.gauss, FitResult) and isinstance(result.composition, CompositionResult)
+    assert isinstance(result.separation_line, SeparationLine) and isinstance(result.heavy_fraction, HeavyFraction)
+    assert isinstance(result.flux, FluxSpectrum) and isinstance(result.knee, KneeResult)
+    assert result.failures == {}
+    assert result.flux.label == "this analysis"
+    assert result.exposure.live_time_s is not None and result.exposure.live_time_s > 0
+    assert result.flux.exposure_m2_s_sr == pytest.approx(
+        result.exposure.live_time_s * math.pi * 91.0**2 * math.pi * math.sin(math.radians(18.0)) ** 2
+    )
+
+
+def test_cutflows_and_gauss(result: MasterclassResult, samples: dict[str, Any]) -> None:
+    assert result.cutflow.n_total == N_DATA
+    assert result.cutflow.n_selected == samples["n_data_selected"]
+    assert [st.name for st in result.cutflow.steps] == ["zenith", "core", "age"]
+    assert result.cutflow_simulation.n_total == N_SIM
+    assert result.cuts_switched_off == ()
+    g = result.gauss
+    assert isinstance(g, FitResult) and g.valid
+    assert 0.9 < g["Mean"] < 1.5 and 0.01 < g["Sigma"] < 0.3
+    assert 0 < g.error("Mean") < 0.01
+
+
+def test_summary_json_is_the_result_as_a_dict(result: MasterclassResult) -> None:
     s = json.loads(result.summary_json.read_text())
-    assert s == json.loads(json.dumps(dict(result.summary)))
-    for key in (
-        "cutflow",
-        "gauss_ratio",
-        "composition",
-        "knee",
-        "inputs",
-        "timings_s",
-        "separation_line",
-        "heavy_fraction",
-        "flux",
-        "exposure",
-        "cuts",
-    ):
-        assert key in s, key
-    flow = s["cutflow"]
-    assert flow["n_total"] == N_DATA == s["inputs"]["n_data_events"]
-    assert flow["n_selected"] == samples["n_data_selected"]
-    assert [st["name"] for st in flow["steps"]] == ["zenith", "core", "age"]
-    assert s["cutflow_simulation"]["n_total"] == N_SIM
-    g = s["gauss_ratio"]
-    assert 0.9 < g["mu"] < 1.5 and 0.01 < g["sigma"] < 0.3 and g["valid"]
-    assert 0 < g["errors"]["mu"] < 0.01 and g["mu_err"] == g["errors"]["mu"]
-    assert s["fit_errors"] == {}
-    assert s["cuts_switched_off"] == []
-    assert s["timings_s"]["total"] > 0
-    assert s["exposure"]["live_time_s"] > 0
+    now = result.to_dict()
+    assert {k: v for k, v in s.items() if k != "platform"} == {k: v for k, v in now.items() if k != "platform"}
+    assert list(s) == [
+        "kcdc_hep_version", "inputs", "cuts", "cuts_switched_off", "cutflow", "cutflow_simulation", "energy_bins_lgE",
+        "gauss_ratio", "composition", "separation_line", "heavy_fraction", "exposure", "flux", "knee", "fit_errors",
+        "timings_s", "platform",
+    ]  # fmt: skip
+    # the JSON carries the numbers of the records
+    assert s["inputs"]["n_data_events"] == result.cutflow.n_total == N_DATA
+    assert s["cutflow"] == result.cutflow.to_dict()
+    assert isinstance(result.gauss, FitResult) and isinstance(result.knee, KneeResult)
+    assert s["gauss_ratio"]["mu"] == result.gauss["Mean"] and s["gauss_ratio"]["mu_err"] == result.gauss.error("Mean")
+    assert s["gauss_ratio"]["fit"] == result.gauss.to_dict()
+    assert s["knee"]["E_knee_err_PeV"] == result.knee.E_knee_err_PeV
+    assert s["knee"]["energy_range_GeV"] == [1e6, 3e8]
+    assert s["exposure"]["live_time_s"] == result.exposure.live_time_s
+    assert s["fit_errors"] == {} and s["timings_s"]["total"] > 0
 
 
-def test_composition_closure(result: masterclass.MasterclassResult) -> None:
+def test_composition_closure(result: MasterclassResult) -> None:
     """The data are 50 % protons and 50 % iron: the fit finds ⟨ln A⟩ = 2.01 and mostly p and Fe."""
-    comp = result.summary["composition"]
-    assert comp["primaries"] == ["p", "He", "C", "Si", "Fe"]
-    valid = [b for b in comp["bins"] if b["valid"]]
-    assert len(valid) >= 3
-    for b in valid:
-        assert sum(b["fractions"].values()) == pytest.approx(1.0)
-        assert b["fractions"]["p"] + b["fractions"]["He"] > 0.3
-        assert b["fractions"]["Fe"] + b["fractions"]["Si"] > 0.3
-        pull = (b["mean_lnA"] - INJECTED_LNA) / math.hypot(b["mean_lnA_err"], 0.1)
-        assert abs(pull) < 4, b
-    assert len(comp["bins"]) == len(ENERGY_BINS) - 1
+    comp = result.composition
+    assert isinstance(comp, CompositionResult)
+    assert comp.primaries == ("p", "He", "C", "Si", "Fe") and comp.observable == "2d"
+    assert len(comp.n_data) == len(ENERGY_BINS) - 1
+    np.testing.assert_array_equal(comp.energy_edges, ENERGY_BINS)
+    assert comp.valid.sum() >= 3
+    for i in np.flatnonzero(comp.valid):
+        assert comp.fractions[i].sum() == pytest.approx(1.0)
+        assert comp.fraction("p")[i] + comp.fraction("He")[i] > 0.3
+        assert comp.fraction("Fe")[i] + comp.fraction("Si")[i] > 0.3
+        pull = (comp.mean_lnA[i] - INJECTED_LNA) / math.hypot(comp.mean_lnA_err[i], 0.1)
+        assert abs(pull) < 4, str(comp)
 
 
-def test_knee_closure(result: masterclass.MasterclassResult) -> None:
+def test_knee_closure(result: MasterclassResult) -> None:
     """The data were simulated with a knee at 4 PeV, indices −2.7 and −3.1."""
-    knee = result.summary["knee"]
-    assert knee["valid"]
-    assert 2.0 < knee["E_knee_PeV"] < 8.0
-    assert abs(knee["E_knee_PeV"] - 4.0) < 4 * knee["errors"]["E_knee_PeV"] + 0.5
-    assert -3.0 < knee["gamma1"] < -2.3 and -3.8 < knee["gamma2"] < -2.8
-    assert knee["gamma2"] < knee["gamma1"]
+    knee = result.knee
+    assert isinstance(knee, KneeResult) and knee.valid
+    assert 2.0 < knee.E_knee_PeV < 8.0
+    assert abs(knee.E_knee_PeV - 4.0) < 4 * knee.E_knee_err_PeV + 0.5
+    assert -3.0 < knee.gamma1 < -2.3 and -3.8 < knee.gamma2 < -2.8
+    assert knee.gamma2 < knee.gamma1
 
 
-def test_heavy_fraction_and_line(result: masterclass.MasterclassResult) -> None:
-    line = result.summary["separation_line"]
-    assert line["light"] == "p" and line["heavy"] == "Fe" and line["accuracy"] > 0.8
-    hf = result.summary["heavy_fraction"]
-    f = np.array([x for x in hf["fraction"] if x is not None])
+def test_heavy_fraction_and_line(result: MasterclassResult) -> None:
+    line, hf = result.separation_line, result.heavy_fraction
+    assert isinstance(line, SeparationLine) and isinstance(hf, HeavyFraction)
+    assert line.light == "p" and line.heavy == "Fe" and line.accuracy > 0.8
+    f = hf.fraction[np.isfinite(hf.fraction)]
     assert len(f) >= 3 and np.all((f > 0.3) & (f < 0.7))  # half iron, minus and plus misclassified showers
+    np.testing.assert_array_equal(hf.energy_edges, ENERGY_BINS)
 
 
 # ------------------------------------------------------------------------------------------------ ROOT
 @pytest.mark.root
-def test_root_file_opens_in_root(result: masterclass.MasterclassResult, pyroot) -> None:  # type: ignore[no-untyped-def]
+def test_root_file_opens_in_root(result: MasterclassResult, pyroot) -> None:  # type: ignore[no-untyped-def]
     ROOT = pyroot
     f = ROOT.TFile.Open(str(result.masterclass_root))
     assert f and not f.IsZombie()
@@ -168,13 +181,13 @@ def test_root_file_opens_in_root(result: masterclass.MasterclassResult, pyroot) 
     for name in ("data_size_map", "data_core_map", "sim_p_size_map", "sim_Fe_size_map", "data_size_map_ebin0"):
         assert names[name] == "TH2D", name
     assert {f"sim_{p}_spectrum" for p in ("p", "He", "C", "Si", "Fe")} <= set(names)
-    n_selected = result.summary["cutflow"]["n_selected"]
+    n_selected = result.cutflow.n_selected
     h = f.Get("data_spectrum")
     assert h.GetEntries() == pytest.approx(n_selected)
     assert h.GetXaxis().GetTitle() == "lg(E/eV)"
     assert f.Get("data_lgNmu").Integral(0, h.GetNbinsX() + 1) == pytest.approx(n_selected)
     sim_total = sum(f.Get(f"sim_{p}_size_map").GetEntries() for p in ("p", "He", "C", "Si", "Fe"))
-    assert sim_total == pytest.approx(result.summary["cutflow_simulation"]["n_selected"])
+    assert sim_total == pytest.approx(result.cutflow_simulation.n_selected)
     # the ROOT C++ side: the interpreter opens the file and fits the ratio as the masterclass macro would
     ROOT.gInterpreter.Declare(
         """
@@ -187,7 +200,8 @@ def test_root_file_opens_in_root(result: masterclass.MasterclassResult, pyroot) 
         """
     )
     mean = ROOT.kcdc_masterclass_mean(str(result.masterclass_root))
-    assert mean == pytest.approx(result.summary["gauss_ratio"]["mu"], abs=1e-4)
+    assert isinstance(result.gauss, FitResult)
+    assert mean == pytest.approx(result.gauss["Mean"], abs=1e-4)
     f.Close()
 
 
@@ -213,7 +227,7 @@ def _browser(exe: str, url: str, profile: Path, *extra: str) -> subprocess.Compl
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_report_opens_in_a_real_browser(result: masterclass.MasterclassResult, chromium: str, tmp_path: Path) -> None:
+def test_report_opens_in_a_real_browser(result: MasterclassResult, chromium: str, tmp_path: Path) -> None:
     url = result.report.resolve().as_uri()
     run = _browser(chromium, url, tmp_path / "profile", "--dump-dom")
     assert run.returncode == 0, run.stderr[-2000:]
@@ -232,7 +246,7 @@ def test_report_opens_in_a_real_browser(result: masterclass.MasterclassResult, c
     assert run.returncode == 0 and shot.stat().st_size > 10_000
 
 
-def test_report_is_self_contained_and_plain(result: masterclass.MasterclassResult) -> None:
+def test_report_is_self_contained_and_plain(result: MasterclassResult) -> None:
     text = result.report.read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=["'](?!data:|#)""", text), "the report must not load anything from outside"
     for phrase in ("falls very steeply", "more muons", "knee", "heavy", "electrons"):
@@ -267,21 +281,47 @@ def test_sample1_without_times_core_or_age(samples: dict[str, Any], tmp_path: Pa
     r = run_masterclass(
         data=samples["sample1"], sim=samples["sim_small"], out=tmp_path, progress=False, energy_bins=(15.0, 15.5, 16.0)
     )
-    s = r.summary
-    assert [n.split()[0] for n in s["cuts_switched_off"]] == ["core_radius_max_m", "age_min", "age_max"]
-    assert [st["name"] for st in s["cutflow"]["steps"]] == ["zenith"]
-    assert "no event times" in s["knee"]["error"]
-    assert "mu" in s["gauss_ratio"]
+    assert [n.split()[0] for n in r.cuts_switched_off] == ["core_radius_max_m", "age_min", "age_max"]
+    assert r.cuts.core_radius_max_m is None and r.cuts.zenith_max_deg == 18.0
+    assert [st.name for st in r.cutflow.steps] == ["zenith"]
+    assert isinstance(r.flux, Failure) and isinstance(r.knee, Failure)
+    assert "no event times" in r.knee.reason
+    assert set(r.failures) == {"flux", "knee"} and r.exposure.live_time_s is None
+    assert isinstance(r.gauss, FitResult)
+    s = json.loads(r.summary_json.read_text())
+    assert s["knee"] == {"error": r.knee.reason} and s["exposure"]["live_time_s"] is None
     assert set(r.figures) == set(FIGURES)
+    assert "What could not be done" in r.report.read_text(encoding="utf-8")
 
 
-def test_live_time_counts_only_short_gaps() -> None:
-    s = 1_000_000_000
-    t = np.array([0, 1, 3, 500, 501, 502], dtype=np.int64) * s
-    assert live_time(t) == 5.0
-    assert live_time(t[::-1]) == 5.0  # order does not matter
-    assert live_time(t[3:], previous_ns=int(t[2])) == 2.0  # gap of 497 s between chunks is a pause
-    assert live_time(t[1:], previous_ns=0) == 5.0
+def test_bad_options_are_argument_errors(samples: dict[str, Any], tmp_path: Path) -> None:
+    def run(**kwargs: Any) -> MasterclassResult:
+        return run_masterclass(
+            data=samples["sample1"], sim=samples["sim_small"], out=tmp_path, progress=False, **kwargs
+        )
+
+    with pytest.raises(ArgumentError, match="energy_bins"):
+        run(energy_bins=(16.0, 15.0))
+    with pytest.raises(ArgumentError, match="step_size"):
+        run(step_size=0)
+    with pytest.raises(ArgumentError, match="either workers"):
+        run(workers=2, scheduler="tcp://x:1")
+    with pytest.raises(ArgumentError, match="positive number"):
+        run(workers=0)
+    assert not list(tmp_path.iterdir())  # refused before any work
+
+
+def test_no_shower_passing_the_cuts_is_not_a_schema_error(samples: dict[str, Any], tmp_path: Path) -> None:
+    with pytest.raises(ArgumentError, match="no simulated shower passes the cuts") as caught:
+        run_masterclass(
+            data=samples["sample1"],
+            sim=samples["sim_small"],
+            out=tmp_path,
+            progress=False,
+            cuts=kcdc_hep.Cuts(lgE_min=25.0),
+        )
+    assert not isinstance(caught.value, SchemaError)
+    assert "loosen the cuts" in str(caught.value)
 
 
 # ------------------------------------------------------------------------------------------------ CLI
@@ -328,14 +368,13 @@ def test_cli_bad_data_is_one_line(samples: dict[str, Any], tmp_path: Path) -> No
 def test_default_sample_is_used_without_inputs(tmp_path: Path) -> None:
     """No --data/--sim: the built-in sample 3 (data) and sample 2 (simulation); small in tests (conftest scale)."""
     r = run_masterclass(out=tmp_path, progress=False)
-    s = r.summary
-    assert [Path(p).name for p in s["inputs"]["data"]] == ["sample3_data.csv"]
-    assert [Path(p).name for p in s["inputs"]["simulation"]] == ["sample2_simulation.csv"]
+    assert [Path(p).name for p in r.inputs.data] == ["sample3_data.csv"]
+    assert [Path(p).name for p in r.inputs.simulation] == ["sample2_simulation.csv"]
     # masterclass sample 2 has no shower age: the age cut is switched off for data and simulation alike
-    assert s["cuts_switched_off"] == [
+    assert r.cuts_switched_off == (
         "age_min switched off: the simulation has no age",
         "age_max switched off: the simulation has no age",
-    ]
-    assert [st["name"] for st in s["cutflow"]["steps"]] == ["zenith", "core"]
-    assert s["cutflow"]["n_selected"] > 0
+    )
+    assert [st.name for st in r.cutflow.steps] == ["zenith", "core"]
+    assert r.cutflow.n_selected > 0
     assert r.report.is_file() and set(r.figures) == set(FIGURES)

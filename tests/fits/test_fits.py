@@ -7,21 +7,31 @@ import math
 import warnings
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import awkward as ak
 import hist
 import numpy as np
 import pytest
 
-from kcdc_hep.errors import EmptyFileError, FitError, MalformedRowError, MissingColumnError, UnknownFormatError
+from kcdc_hep.errors import (
+    ArgumentError,
+    EmptyFileError,
+    FitError,
+    MalformedRowError,
+    MissingColumnError,
+    UnknownFormatError,
+)
 from kcdc_hep.fits import (
     FitResult,
+    HeavyFraction,
     broken_power_law,
     fit_composition,
     fit_gauss,
     fit_knee,
     flux_spectrum,
     heavy_fraction,
+    heavy_histogram,
     read_flux_table,
     separation_line,
 )
@@ -145,16 +155,18 @@ def test_fit_result_is_immutable_printable_and_json_ready(peak: hist.Hist) -> No
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"method": "LI"}, "unknown method"),
-        ({"method": "unbinned"}, "needs the raw values"),
-        ({"range": (5.0, 4.0)}, "high > low"),
-        ({"range": (7.0, 8.0)}, "only 0"),
+        ({"method": "LI"}, ArgumentError, "unknown method"),
+        ({"method": "unbinned"}, ArgumentError, "needs the raw values"),
+        ({"range": (5.0, 4.0)}, ArgumentError, "high > low"),
+        ({"range": (7.0, 8.0)}, FitError, "only 0"),
     ],
 )
-def test_fit_gauss_refuses_impossible_requests(peak: hist.Hist, kwargs: dict[str, object], message: str) -> None:
-    with pytest.raises(FitError, match=message):
+def test_fit_gauss_refuses_impossible_requests(
+    peak: hist.Hist, kwargs: dict[str, object], error: type, message: str
+) -> None:
+    with pytest.raises(error, match=message):
         fit_gauss(peak, **kwargs)  # type: ignore[arg-type]
 
 
@@ -216,8 +228,50 @@ def test_composition_needs_the_primary_field_and_a_known_method(rng: np.random.G
     data = toy_showers(rng, 1000, np.full(5, 0.2))
     with pytest.raises(MissingColumnError, match="primary"):
         fit_composition(data, data[["lgE", "lgNe", "lgNmu"]])
-    with pytest.raises(FitError, match="Template method"):
-        fit_composition(data, data, method="xx")
+    with pytest.raises(ArgumentError, match="Template method"):
+        fit_composition(data, data, method="xx")  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="observable"):
+        fit_composition(data, data, observable="3d")  # type: ignore[arg-type]
+
+
+def _composition_histogram(events: ak.Array, observable: str, edges: list[float], *more_axes: Any) -> hist.Hist:
+    """Events in lgE × the observable, on the default binning of fit_composition (and extra category axes)."""
+    energy = hist.axis.Variable(edges, name="lgE")
+    if observable == "ratio":
+        h = hist.Hist(energy, hist.axis.Regular(50, 0.6, 1.6, name="ratio"), *more_axes)
+        values = [events.lgE, events.lgNe / events.lgNmu]
+    else:
+        sizes = hist.axis.Regular(60, 2.0, 8.0, name="lgNe"), hist.axis.Regular(45, 2.0, 6.5, name="lgNmu")
+        h = hist.Hist(energy, *sizes, *more_axes)
+        values = [events.lgE, events.lgNe, events.lgNmu]
+    if more_axes:
+        values.append(events.primary)
+    return h.fill(*(np.asarray(v) for v in values))
+
+
+@pytest.mark.parametrize("observable", ["ratio", "2d"])
+def test_composition_of_histograms_equals_composition_of_events(observable: str) -> None:
+    """The event form histograms first: fitting the histograms themselves gives the very same numbers."""
+    templates = toy_showers(np.random.default_rng(5), 40_000, np.array([0.4, 0.0, 0.3, 0.0, 0.3]))
+    data = toy_showers(np.random.default_rng(6), 8_000, np.array([0.6, 0.0, 0.2, 0.0, 0.2]))
+    edges = [15.0, 15.5, 16.0, 16.5]
+    from_events = fit_composition(data, templates, observable=observable, energy_bins=edges)  # type: ignore[arg-type]
+    data_h = _composition_histogram(data, observable, edges)
+    primary = hist.axis.StrCategory(["p", "He", "C", "Si", "Fe"], name="primary")
+    by_primary = _composition_histogram(templates, observable, edges, primary)
+    from_histograms = fit_composition(data_h, by_primary)  # He and Si have no showers: left out
+    assert from_histograms.observable == observable and from_histograms.primaries == ("p", "C", "Fe")
+    np.testing.assert_array_equal(from_histograms.fractions, from_events.fractions)
+    np.testing.assert_array_equal(from_histograms.mean_lnA_err, from_events.mean_lnA_err)
+    as_dict = {p: by_primary[..., p] for p in ("p", "C", "Fe")}
+    np.testing.assert_array_equal(fit_composition(data_h, as_dict).covariance, from_events.covariance)
+    with pytest.raises(ArgumentError, match="histograms bring their own binning"):
+        fit_composition(data_h, as_dict, energy_bins=edges)
+    coarse = {**as_dict, "p": as_dict["p"][:, :: hist.rebin(2), ...]}
+    with pytest.raises(ArgumentError, match="binned exactly like"):
+        fit_composition(data_h, coarse)
+    with pytest.raises(ArgumentError, match="2d"):
+        fit_composition(data_h, as_dict, observable="2d" if observable == "ratio" else "ratio")  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------------------------- flux & knee
@@ -280,25 +334,6 @@ def test_knee_fit_at_a_parameter_limit_is_not_valid(rng: np.random.Generator) ->
     assert not knee.valid
 
 
-def test_flux_normalisation_and_poisson_errors() -> None:
-    t0 = np.datetime64("2000-01-01T00:00:00", "ns")
-    events = ak.Array(
-        {"lgE": np.array([15.05, 15.05, 15.15]), "time": np.array([t0, t0 + np.timedelta64(10, "s"), t0])}
-    )
-    s = flux_spectrum(events, bins=[15.0, 15.1, 15.2, 15.3], zenith_max_deg=18.0)
-    exposure = 10.0 * math.pi * 91.0**2 * math.pi * math.sin(math.radians(18.0)) ** 2
-    assert s.exposure_m2_s_sr == pytest.approx(exposure)
-    de = 10.0 ** np.array([6.1, 6.2, 6.3]) - 10.0 ** np.array([6.0, 6.1, 6.2])
-    np.testing.assert_allclose(s.flux, np.array([2, 1, 0]) / (de * exposure))
-    np.testing.assert_allclose(s.energy_GeV[0], 10**6.05)
-    # Garwood 68 % interval: n=0 → (0, 1.841), n=1 → (0.827, 2.299)
-    np.testing.assert_allclose(s.flux_err_high[2] * de[2] * exposure, 1.8410, atol=1e-3)
-    np.testing.assert_allclose(s.flux_err_low[1] * de[1] * exposure, 0.8274, atol=1e-3)
-    assert json.loads(json.dumps(s.to_dict()))["counts"] == [2.0, 1.0, 0.0]
-    with pytest.raises(MissingColumnError, match="time"):
-        flux_spectrum(events[["lgE"]], bins=(3, 15.0, 15.3), zenith_max_deg=18.0)
-
-
 @pytest.mark.parametrize(
     ("text", "error", "message"),
     [
@@ -341,6 +376,38 @@ def test_separation_line_classifies_p_and_fe(rng: np.random.Generator) -> None:
     expected_err = np.sqrt(fractions.fraction[:3] * (1 - fractions.fraction[:3]) / fractions.n[:3])
     np.testing.assert_allclose(fractions.error[:3], expected_err)
     assert "fraction" in str(fractions)
+
+
+def test_separation_line_from_points_equals_line_from_events(rng: np.random.Generator) -> None:
+    train = toy_showers(rng, 20_000, np.array([0.5, 0, 0, 0, 0.5]))
+    points = {
+        p: np.column_stack([train[train.primary == p].lgNe, train[train.primary == p].lgNmu]) for p in ("p", "Fe")
+    }
+    assert separation_line({"p": points["p"], "fe": points["Fe"]}) == separation_line(train)
+
+
+def test_heavy_fraction_of_a_histogram_and_of_merged_counts(rng: np.random.Generator) -> None:
+    events = toy_showers(rng, 20_000, np.array([0.5, 0, 0, 0, 0.5]))
+    line = separation_line(events)
+    bins = [15.0, 15.5, 16.0, 16.5]
+    whole = heavy_fraction(events, line, energy_bins=bins)
+    h = heavy_histogram(events[:7000], line, energy_bins=bins) + heavy_histogram(events[7000:], line, energy_bins=bins)
+    from_hist = heavy_fraction(h)
+    merged = heavy_fraction(events[:7000], line, energy_bins=bins) + heavy_fraction(
+        events[7000:], line, energy_bins=bins
+    )
+    for other in (from_hist, merged):
+        np.testing.assert_array_equal(other.n, whole.n)
+        np.testing.assert_array_equal(other.fraction, whole.fraction)
+        np.testing.assert_array_equal(other.error, whole.error)
+    counts = HeavyFraction.from_counts(bins, whole.n, whole.n_heavy)
+    np.testing.assert_array_equal(counts.error, np.sqrt(whole.fraction * (1 - whole.fraction) / whole.n))
+    with pytest.raises(ArgumentError, match="different energy bins"):
+        whole.merge(HeavyFraction.from_counts([15.0, 16.0], [1], [0]))
+    with pytest.raises(ArgumentError, match="pass the line"):
+        heavy_fraction(events)
+    with pytest.raises(ArgumentError, match="already holds"):
+        heavy_fraction(h, line)
 
 
 def test_separation_line_needs_both_classes(rng: np.random.Generator) -> None:
