@@ -36,13 +36,12 @@ import datetime
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 import types
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +49,8 @@ import awkward as ak
 import numpy as np
 
 from kcdc_hep import settings
-from kcdc_hep.errors import OutputExistsError, SchemaError
+from kcdc_hep._util import atomic_write, check_output, progress_bar
+from kcdc_hep.errors import ArgumentError
 from kcdc_hep.estimators import estimate_energy
 from kcdc_hep.simulation.generator import simulate
 
@@ -135,16 +135,16 @@ def round_significant(x: Any, digits: int = DIGITS) -> np.ndarray:
 def _sizes(scale: float | None, events: int | None) -> dict[str, int]:
     if scale is not None and events is not None:
         msg = "generate: give either scale= or events=, not both"
-        raise SchemaError(msg)
+        raise ArgumentError(msg)
     if events is not None:
         if int(events) < 1:
             msg = f"generate: events={events} must be at least 1"
-            raise SchemaError(msg)
+            raise ArgumentError(msg)
         return dict.fromkeys(FULL_SIZES, int(events))
     s = 1.0 if scale is None else float(scale)
     if not s > 0:
         msg = f"generate: scale={scale} must be positive (1.0 = full size)"
-        raise SchemaError(msg)
+        raise ArgumentError(msg)
     return {k: max(1, round(n * s)) for k, n in FULL_SIZES.items()}
 
 
@@ -301,20 +301,34 @@ def _reproducible_root(seed: int, name: str) -> Iterator[None]:
             cascade.create_empty = create_empty
 
 
-def _write_root(events: ak.Array, path: Path, seed: int) -> None:
+def _write_root(events: ak.Array, path: Path, seed: int, name: str) -> None:
+    """Write ``events`` to ``path`` as a reproducible ROOT file that records ``name`` as its file name."""
     from kcdc_hep.writers import write
 
-    with _reproducible_root(seed, path.name):
-        write(events, path, overwrite=True, compression=ROOT_COMPRESSION)
+    with _reproducible_root(seed, name):
+        write(events, path, overwrite=True, format="root", compression=ROOT_COMPRESSION)
 
 
-def _write_zip(member: Path, archive: Path, name: str = "events.root") -> None:
-    """Store ``member`` uncompressed (ZIP_STORED) with a fixed time stamp, so the archive is byte-identical."""
-    info = zipfile.ZipInfo(name, date_time=(2013, 1, 15, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_STORED
-    info.external_attr = 0o644 << 16
-    with zipfile.ZipFile(archive, "w", allowZip64=True) as zf, open(member, "rb") as src, zf.open(info, "w") as dst:
-        shutil.copyfileobj(src, dst, 1 << 24)
+def _write_zip(archive: Path, name: str, write_member: Callable[[Path], None]) -> None:
+    """A zip holding one member ``name``, which ``write_member`` writes into a scratch file beside the archive.
+
+    The member is stored uncompressed (ZIP_STORED: readers open it in place) with a fixed time stamp, so the
+    archive is byte-identical for the same member.
+    """
+    scratch = archive.with_name(f"{archive.name}.{name}")
+    try:
+        write_member(scratch)
+        info = zipfile.ZipInfo(name, date_time=(2013, 1, 15, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_STORED
+        info.external_attr = 0o644 << 16
+        with (
+            zipfile.ZipFile(archive, "w", allowZip64=True) as zf,
+            open(scratch, "rb") as src,
+            zf.open(info, "w") as dst,
+        ):
+            shutil.copyfileobj(src, dst, 1 << 24)
+    finally:
+        scratch.unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------------------------------------ generate
@@ -360,41 +374,25 @@ def generate(
     ------
     OutputExistsError
         If an output file exists and ``overwrite`` is false.
-    SchemaError
+    ArgumentError
         On a bad ``scale`` or ``events``.
     """
     folder = Path(out)
     sizes = _sizes(scale, events)
-    targets = {name: folder / fname for name, fname in FILES.items()}
-    existing = [str(p) for p in targets.values() if p.exists()]
-    if existing and not overwrite:
-        msg = f"{existing[0]}: exists; pass overwrite=True (CLI: --overwrite) or choose another output folder"
-        raise OutputExistsError(msg)
+    targets = {name: check_output(folder / fname, overwrite=overwrite) for name, fname in FILES.items()}
     folder.mkdir(parents=True, exist_ok=True)
     groups = [_make_data_files, _make_simulation_files, _make_events_files]
-    bar = _bar(progress)
-    try:
-        with tempfile.TemporaryDirectory(dir=folder, prefix=".generate-") as tmpdir:
-            tmp = Path(tmpdir)
-            written: dict[str, Path] = {}
-            if sum(sizes.values()) < _PARALLEL_ABOVE:
-                for group in groups:
-                    for name, path in group(tmp, sizes, seed).items():
-                        written[name] = path
-                        bar.update(1)
-            else:
-                # the three groups are independent: two processes use both cores (CPU ~37 s at full size)
-                with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
-                    futures = [pool.submit(group, tmp, sizes, seed) for group in groups]
-                    for future in concurrent.futures.as_completed(futures):
-                        for name, path in future.result().items():
-                            written[name] = path
-                            bar.update(1)
-            for name, path in written.items():
-                os.replace(path, targets[name])
-    finally:
-        bar.close()
-    return {name: targets[name] for name in FILES}
+    with progress_bar(total=len(targets), desc="generate", unit="file", enabled=progress) as bar:
+        if sum(sizes.values()) < _PARALLEL_ABOVE:
+            for group in groups:
+                bar.update(len(group(targets, sizes, seed)))
+        else:
+            # the three groups are independent: two processes use both cores (CPU ~37 s at full size)
+            with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
+                futures = [pool.submit(group, targets, sizes, seed) for group in groups]
+                for future in concurrent.futures.as_completed(futures):
+                    bar.update(len(future.result()))
+    return targets
 
 
 #: Total events above which :func:`generate` runs its three groups in two processes.
@@ -407,53 +405,43 @@ def _timed(name: str, start: float) -> float:
     return now
 
 
-def _make_data_files(tmp: Path, sizes: dict[str, int], seed: int) -> dict[str, Path]:
+def _make_data_files(targets: dict[str, Path], sizes: dict[str, int], seed: int) -> list[str]:
     """One synthetic data set: sample 1 all of it, sample 3 a subset of its runs."""
     t = time.perf_counter()
     data = simulate(max(sizes["sample1"], sizes["sample3"]), seed=_seed_of(seed, "data"), kind="data")
     t = _timed("data", t)
-    s1 = tmp / FILES["sample1"]
-    _write_text(sample1_columns(data[: sizes["sample1"]]), HEADERS["sample1"], s1, " ")
+    with atomic_write(targets["sample1"]) as tmp:
+        _write_text(sample1_columns(data[: sizes["sample1"]]), HEADERS["sample1"], tmp, " ")
     t = _timed("sample1", t)
-    s3 = tmp / FILES["sample3"]
-    _write_text(sample3_columns(_run_subset(data, sizes["sample3"])), HEADERS["sample3"], s3, ",")
+    with atomic_write(targets["sample3"]) as tmp:
+        _write_text(sample3_columns(_run_subset(data, sizes["sample3"])), HEADERS["sample3"], tmp, ",")
     _timed("sample3", t)
-    return {"sample1": s1, "sample3": s3}
+    return ["sample1", "sample3"]
 
 
-def _make_simulation_files(tmp: Path, sizes: dict[str, int], seed: int) -> dict[str, Path]:
+def _make_simulation_files(targets: dict[str, Path], sizes: dict[str, int], seed: int) -> list[str]:
     """Sample 2 (text) and simulation.root (the same events at full precision, with the truth)."""
     t = time.perf_counter()
     sim = simulate(max(sizes["sample2"], sizes["simulation"]), seed=_seed_of(seed, "simulation"), kind="simulation")
     t = _timed("simulation", t)
-    s2 = tmp / FILES["sample2"]
-    _write_text(sample2_columns(sim[: sizes["sample2"]]), HEADERS["sample2"], s2, ",")
+    with atomic_write(targets["sample2"]) as tmp:
+        _write_text(sample2_columns(sim[: sizes["sample2"]]), HEADERS["sample2"], tmp, ",")
     t = _timed("sample2", t)
-    root = tmp / FILES["simulation"]
-    _write_root(sim[: sizes["simulation"]], root, seed)
+    with atomic_write(targets["simulation"]) as tmp:
+        _write_root(sim[: sizes["simulation"]], tmp, seed, FILES["simulation"])
     _timed("simulation.root", t)
-    return {"sample2": s2, "simulation": root}
+    return ["sample2", "simulation"]
 
 
-def _make_events_files(tmp: Path, sizes: dict[str, int], seed: int) -> dict[str, Path]:
+def _make_events_files(targets: dict[str, Path], sizes: dict[str, int], seed: int) -> list[str]:
     """The KCDC small sample with data arrays: events.root inside the zip."""
     t = time.perf_counter()
     ev = simulate(sizes["events"], seed=_seed_of(seed, "events"), kind="data", stations=True, calorimeter=True)
     t = _timed("events", t)
-    root = tmp / "events.root"
-    _write_root(ev, root, seed)
-    del ev
-    archive = tmp / FILES["events"]
-    _write_zip(root, archive)
-    root.unlink()
+    with atomic_write(targets["events"]) as tmp:
+        _write_zip(tmp, "events.root", lambda member: _write_root(ev, member, seed, "events.root"))
     _timed("events.root", t)
-    return {"events": archive}
-
-
-def _bar(progress: bool) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=len(FILES), desc="generate", unit="file", disable=not progress, leave=False)
+    return ["events"]
 
 
 # ------------------------------------------------------------------------------------------------ default sample
@@ -462,7 +450,7 @@ def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = 
 
     The samples live in ``<cache>/samples/seed<seed>-scale<scale>`` (cache folder: ``KCDC_HEP_CACHE_DIR`` or the
     user cache directory); ``KCDC_HEP_DEFAULT_SCALE`` (default 1.0, full size) chooses a smaller size for tests.
-    The folder is written under a temporary name and renamed when complete, so an interrupted first use leaves no
+    Every file is written under a temporary name and renamed when complete, so an interrupted first use leaves no
     half-written sample behind.
 
     Parameters
@@ -482,28 +470,17 @@ def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = 
 
     Raises
     ------
-    SchemaError
+    ArgumentError
         For an unknown sample name or a bad ``KCDC_HEP_DEFAULT_SCALE``.
     """
-    from kcdc_hep.readers._cache import cache_dir
-
     key = {v: k for k, v in FILES.items()}.get(name, name)
     if key not in FILES:
         msg = f"default_sample: unknown sample {name!r}; choose one of {', '.join(SAMPLE_NAMES)}"
-        raise SchemaError(msg)
+        raise ArgumentError(msg)
     scale = settings.default_scale()
-    folder = cache_dir() / "samples" / f"seed{seed}-scale{scale:g}"
+    folder = settings.cache_dir() / "samples" / f"seed{seed}-scale{scale:g}"
     if not all((folder / f).is_file() for f in FILES.values()):
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-"))
-        try:
-            generate(tmp, scale=scale, seed=seed, overwrite=True, progress=progress)
-            try:
-                os.replace(tmp, folder)
-            except OSError:  # another process finished first (or an incomplete folder is in the way)
-                if not all((folder / f).is_file() for f in FILES.values()):
-                    shutil.rmtree(folder, ignore_errors=True)
-                    os.replace(tmp, folder)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        # every file is written atomically: a file that is there is complete, and an interrupted first use only
+        # leaves files missing, which this writes again
+        generate(folder, scale=scale, seed=seed, overwrite=True, progress=progress)
     return folder / FILES[key]
