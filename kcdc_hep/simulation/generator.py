@@ -19,7 +19,8 @@ the event model); the formulas are in :mod:`kcdc_hep.simulation.showers` (physic
 7. lgE and lnA from the *reconstructed* sizes with the KCDC estimators, as KCDC does.
 
 Optionally per-station data (NKG-like electron and Greisen-like muon lateral distributions, Poisson particle
-numbers, shower-front arrival times) and central-calorimeter hadron data.
+numbers, shower-front arrival times), central-calorimeter hadron data and KASCADE-Grande's own reconstruction of
+the showers above ~10^16 eV.
 
 Everything is generated in fixed-size chunks, each with its own child seed of the :class:`numpy.random.SeedSequence`
 of ``seed``, so a sample is fully determined by ``(n_events, seed, options)``.
@@ -93,6 +94,7 @@ class _Options:
     stations: bool
     calorimeter: bool
     array_fraction: float
+    grande: bool
 
 
 def simulate(
@@ -108,6 +110,7 @@ def simulate(
     stations: bool = False,
     calorimeter: bool = False,
     array_fraction: float = 986577 / 1080295,
+    grande: bool = False,
     progress: bool | Any = False,
     workers: int | None = None,
 ) -> ak.Array:
@@ -144,6 +147,10 @@ def simulate(
         Add ``ehad`` [GeV] and ``nhad`` for the events with hadrons in the central calorimeter (missing otherwise).
     array_fraction : float
         Fraction of events with array data (KCDC small sample: 986577 of 1080295).
+    grande : bool
+        Add KASCADE-Grande's own reconstruction (``grande_core_x``, ``grande_core_y`` [m], ``grande_zenith``,
+        ``grande_azimuth`` [deg], ``grande_lgNch``, ``grande_lgNmu``, ``grande_age``) for the showers Grande sees
+        (above ~10^16 eV, see :func:`~kcdc_hep.simulation.detector.grande`), missing for the others.
     progress : bool or tqdm-like
         Show a progress bar (True), or call ``progress.update(n)`` for each finished chunk.
     workers : int, optional
@@ -171,6 +178,7 @@ def simulate(
         stations=stations,
         calorimeter=calorimeter,
         array_fraction=array_fraction,
+        grande=grande,
     )
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
     n_chunks = -(-n_events // _CHUNK)
@@ -278,6 +286,7 @@ def _options(n_events: int, **kw: Any) -> _Options:
         bool(kw["stations"]),
         bool(kw["calorimeter"]),
         array_fraction,
+        bool(kw["grande"]),
     )
 
 
@@ -470,7 +479,7 @@ def _data_time(rng: np.random.Generator, first: int, m: int, runs: _Runs) -> dic
 
 # ------------------------------------------------------------------------------------------------ chunk
 def _chunk(m: int, first: int, ss: np.random.SeedSequence, opts: _Options, runs: _Runs | None) -> dict[str, Any]:
-    seeds = [_child(ss, i) for i in range(4)]
+    seeds = [_child(ss, i) for i in range(5)]
     sh = _accepted_showers(np.random.default_rng(seeds[0]), m, opts)
     lnA_prim = opts.lnA[sh["prim"]]
     out: dict[str, Any] = {"showers": sh}
@@ -480,6 +489,8 @@ def _chunk(m: int, first: int, ss: np.random.SeedSequence, opts: _Options, runs:
         out["calor"] = detector.calorimeter(np.random.default_rng(seeds[2]), sh, lnA_prim)
     if runs is not None:
         out["time"] = _data_time(np.random.default_rng(seeds[3]), first, m, runs)
+    if opts.grande:
+        out["grande"] = detector.grande(np.random.default_rng(seeds[4]), sh)
     return out
 
 
@@ -521,6 +532,10 @@ def _assemble(parts: list[dict[str, Any]], opts: _Options) -> ak.Array:
         has = cat("calor", "has_calor", bool)
         cols["ehad"] = ak.mask(ak.from_numpy(cat("calor", "ehad")), has)
         cols["nhad"] = ak.mask(ak.from_numpy(cat("calor", "nhad", np.int32).astype(np.int32)), has)
+    if opts.grande:
+        has = cat("grande", "has_grande", bool)
+        for k in schema.GRANDE_FIELDS:
+            cols[k] = ak.mask(ak.from_numpy(cat("grande", k)), has)
     if opts.stations:
         has = cat("stations", "has_array", bool)
         counts = cat("stations", "count", np.int32).astype(np.int32)

@@ -1,7 +1,7 @@
 """The synthetic masterclass and KCDC sample files, and the built-in default sample.
 
 :func:`generate` writes, from :func:`kcdc_hep.simulation.simulate`, files in the exact shapes of the masterclass
-(DESIGN §2.1) and of KCDC's ROOT export:
+(DESIGN §2.1) and of KCDC's ROOT and HDF5 exports:
 
 =====================  ==========================================  ==========================================
 name                   file                                        full size (events)
@@ -9,8 +9,10 @@ name                   file                                        full size (ev
 ``sample1``            ``sample1_data.txt`` (``E Ne Nmu Ze``)      4,102,999 data events
 ``sample2``            ``sample2_simulation.csv``                  1,720,319 simulated events (p, He, C, Si, Fe)
 ``sample3``            ``sample3_data.csv``                        1,500,317 data events with time and weather
-``events``             ``SmallDataSample_withDataArrays_ROOT.zip`` 1,080,295 data events with per-station and
-                       (member ``events.root``, KCDC trees)        calorimeter data
+``events``             ``SmallDataSample_withDataArrays_ROOT.zip`` 1,080,295 data events with per-station,
+                       (member ``events.root``, KCDC trees)        calorimeter and KASCADE-Grande data
+``events_hdf5``        ``SmallDataSample_withDataArrays_HDF5.zip`` the events of ``events``, the same values
+                       (member ``events.h5``, KCDC groups)         (written when h5py is installed)
 ``simulation``         ``simulation.root`` (flat tree with truth)  the events of ``sample2`` at full precision
 =====================  ==========================================  ==========================================
 
@@ -19,13 +21,16 @@ Samples 1 and 3 come from one synthetic data set: sample 3 holds the events of a
 energy column is computed by the KCDC estimator from the *written* (rounded) sizes and zenith, so that it recomputes
 from the file to better than 1e-4.
 
+The events of the KCDC samples have a Grande component (KASCADE-Grande's own reconstruction of the showers above
+~10^16 eV, :func:`kcdc_hep.simulation.detector.grande`); the masterclass text samples keep their exact headers.
+
 The same seed gives byte-identical files. uproot stamps the current time (TDatime) and a random UUID into every
 ROOT file; :func:`generate` fixes both (the time to the end of the KASCADE data, 2013-01-15, the UUID from the seed)
 while it writes, so that the ROOT files are byte-identical too.
 
 >>> files = generate(tmp, events=500, progress=False)   # doctest: +SKIP
 >>> sorted(files)                                         # doctest: +SKIP
-['events', 'sample1', 'sample2', 'sample3', 'simulation']
+['events', 'events_hdf5', 'sample1', 'sample2', 'sample3', 'simulation']
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime
+import importlib.util
 import logging
 import os
 import shutil
@@ -49,6 +55,7 @@ import awkward as ak
 import numpy as np
 
 from kcdc_hep import settings
+from kcdc_hep._optional import import_optional
 from kcdc_hep._util import atomic_write, check_output, progress_bar
 from kcdc_hep.errors import ArgumentError
 from kcdc_hep.estimators import estimate_energy
@@ -73,8 +80,10 @@ FILES: dict[str, str] = {
     "sample3": "sample3_data.csv",
     "events": "SmallDataSample_withDataArrays_ROOT.zip",
     "simulation": "simulation.root",
+    "events_hdf5": "SmallDataSample_withDataArrays_HDF5.zip",
 }
-SAMPLE_NAMES: tuple[str, ...] = tuple(FILES)
+#: The samples every installation makes (and a classroom workspace gets); ``events_hdf5`` needs h5py besides.
+SAMPLE_NAMES: tuple[str, ...] = ("sample1", "sample2", "sample3", "events", "simulation")
 #: Events per sample at full size (the real masterclass and KCDC small-sample sizes).
 FULL_SIZES: dict[str, int] = {
     "sample1": 4_102_999,
@@ -82,6 +91,7 @@ FULL_SIZES: dict[str, int] = {
     "sample3": 1_500_317,
     "events": 1_080_295,
     "simulation": 1_720_319,
+    "events_hdf5": 1_080_295,
 }
 #: Significant digits of the text samples (as the masterclass slides show them).
 DIGITS = 6
@@ -346,8 +356,9 @@ def generate(
     seed: int = 2940,
     overwrite: bool = False,
     progress: bool = True,
+    hdf5: bool | None = None,
 ) -> dict[str, Path]:
-    """Write the synthetic masterclass samples and the KCDC-like ROOT files into the folder ``out``.
+    """Write the synthetic masterclass samples and the KCDC-like ROOT (and HDF5) files into the folder ``out``.
 
     Parameters
     ----------
@@ -364,6 +375,9 @@ def generate(
         before anything is written.
     progress : bool
         Show a progress bar over the stages.
+    hdf5 : bool, optional
+        Also write ``SmallDataSample_withDataArrays_HDF5.zip`` (the events of the ROOT zip, member ``events.h5``);
+        default: when h5py is installed.
 
     Returns
     -------
@@ -376,14 +390,17 @@ def generate(
         If an output file exists and ``overwrite`` is false.
     ArgumentError
         On a bad ``scale`` or ``events``.
+    MissingDependencyError
+        If ``hdf5=True`` and h5py is not installed.
     """
     folder = Path(out)
     sizes = _sizes(scale, events)
-    targets = {name: check_output(folder / fname, overwrite=overwrite) for name, fname in FILES.items()}
+    names = (*SAMPLE_NAMES, "events_hdf5") if _with_hdf5(hdf5) else SAMPLE_NAMES
+    targets = {name: check_output(folder / FILES[name], overwrite=overwrite) for name in names}
     folder.mkdir(parents=True, exist_ok=True)
     groups = [_make_data_files, _make_simulation_files, _make_events_files]
     with progress_bar(total=len(targets), desc="generate", unit="file", enabled=progress) as bar:
-        if sum(sizes.values()) < _PARALLEL_ABOVE:
+        if sum(sizes[name] for name in SAMPLE_NAMES) < _PARALLEL_ABOVE:
             for group in groups:
                 bar.update(len(group(targets, sizes, seed)))
         else:
@@ -393,6 +410,15 @@ def generate(
                 for future in concurrent.futures.as_completed(futures):
                     bar.update(len(future.result()))
     return targets
+
+
+def _with_hdf5(hdf5: bool | None) -> bool:
+    """Whether to write the HDF5 twin: as asked (h5py must be there), or when h5py is installed."""
+    if hdf5 is None:
+        return importlib.util.find_spec("h5py") is not None
+    if hdf5:
+        import_optional("h5py")
+    return bool(hdf5)
 
 
 #: Total events above which :func:`generate` runs its three groups in two processes.
@@ -434,14 +460,23 @@ def _make_simulation_files(targets: dict[str, Path], sizes: dict[str, int], seed
 
 
 def _make_events_files(targets: dict[str, Path], sizes: dict[str, int], seed: int) -> list[str]:
-    """The KCDC small sample with data arrays: events.root inside the zip."""
+    """The KCDC small sample with data arrays: events.root inside the zip, and events.h5 with the same events."""
+    from kcdc_hep.writers import write
+
     t = time.perf_counter()
-    ev = simulate(sizes["events"], seed=_seed_of(seed, "events"), kind="data", stations=True, calorimeter=True)
+    ev = simulate(
+        sizes["events"], seed=_seed_of(seed, "events"), kind="data", stations=True, calorimeter=True, grande=True
+    )
     t = _timed("events", t)
     with atomic_write(targets["events"]) as tmp:
         _write_zip(tmp, "events.root", lambda member: _write_root(ev, member, seed, "events.root"))
-    _timed("events.root", t)
-    return ["events"]
+    t = _timed("events.root", t)
+    if "events_hdf5" not in targets:
+        return ["events"]
+    with atomic_write(targets["events_hdf5"]) as tmp:
+        _write_zip(tmp, "events.h5", lambda member: write(ev, member, overwrite=True, format="hdf5"))
+    _timed("events.h5", t)
+    return ["events", "events_hdf5"]
 
 
 # ------------------------------------------------------------------------------------------------ default sample
@@ -456,8 +491,8 @@ def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = 
     Parameters
     ----------
     name : str
-        One of :data:`SAMPLE_NAMES` (``"sample1"``, ``"sample2"``, ``"sample3"``, ``"events"``, ``"simulation"``)
-        or a file name of :data:`FILES`.
+        One of :data:`FILES` (``"sample1"``, ``"sample2"``, ``"sample3"``, ``"events"``, ``"simulation"``,
+        ``"events_hdf5"``) or its file name.
     seed : int
         Random seed of the samples.
     progress : bool
@@ -475,12 +510,14 @@ def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = 
     """
     key = {v: k for k, v in FILES.items()}.get(name, name)
     if key not in FILES:
-        msg = f"default_sample: unknown sample {name!r}; choose one of {', '.join(SAMPLE_NAMES)}"
+        msg = f"default_sample: unknown sample {name!r}; choose one of {', '.join(FILES)}"
         raise ArgumentError(msg)
     scale = settings.default_scale()
     folder = settings.cache_dir() / "samples" / f"seed{seed}-scale{scale:g}"
-    if not all((folder / f).is_file() for f in FILES.values()):
+    hdf5 = key == "events_hdf5" or _with_hdf5(None)
+    wanted = (*SAMPLE_NAMES, "events_hdf5") if hdf5 else SAMPLE_NAMES
+    if not all((folder / FILES[k]).is_file() for k in wanted):
         # every file is written atomically: a file that is there is complete, and an interrupted first use only
         # leaves files missing, which this writes again
-        generate(folder, scale=scale, seed=seed, overwrite=True, progress=progress)
+        generate(folder, scale=scale, seed=seed, overwrite=True, progress=progress, hdf5=hdf5)
     return folder / FILES[key]

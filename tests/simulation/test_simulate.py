@@ -13,10 +13,10 @@ from scipy import stats
 
 from kcdc_hep import geometry, schema
 from kcdc_hep.errors import ArgumentError
-from kcdc_hep.simulation import detector, showers
-from kcdc_hep.simulation import generator as sim
 from kcdc_hep.estimators import estimate_energy, estimate_lnA
 from kcdc_hep.schema import FIELDS
+from kcdc_hep.simulation import detector, showers
+from kcdc_hep.simulation import generator as sim
 
 TRUTH = ("primary", "lgE_true", "zenith_true", "azimuth_true", "core_x_true", "core_y_true", "lgNe_true", "lgNmu_true")
 
@@ -191,10 +191,7 @@ def test_heavier_primaries_have_fewer_electrons_and_more_muons() -> None:
     ev = sim.simulate(20000, seed=2, kind="simulation", composition={"p": 1, "He": 1, "C": 1, "Si": 1, "Fe": 1})
     ev = ev[ak.to_numpy(ev.lgE_true) > 15.3]
     prim = np.asarray(ev.primary.to_list())
-    x = [
-        float(np.mean(ak.to_numpy(ev.lgNe)[prim == p] - ak.to_numpy(ev.lgNmu)[prim == p]))
-        for p in schema.MASS_GROUPS
-    ]
+    x = [float(np.mean(ak.to_numpy(ev.lgNe)[prim == p] - ak.to_numpy(ev.lgNmu)[prim == p])) for p in schema.MASS_GROUPS]
     assert x == sorted(x, reverse=True)
 
 
