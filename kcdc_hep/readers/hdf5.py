@@ -7,7 +7,9 @@ Whatever the grouping, the file is seen as *tables* of per-event quantities:
   writes, or the root group of a flat file);
 - a compound (table) dataset, one field per quantity; a pandas/PyTables ``format="table"`` file is a compound
   dataset ``table`` in a group named by the pandas key, with the column names of its ``values_block_*`` fields
-  read from its attributes (without unpickling anything);
+  read from its attributes (without unpickling anything); a pandas ``format="fixed"`` frame (pandas' default) gives
+  its numeric columns;
+- variable-length numeric datasets as per-event lists;
 - per-station lists stored as in ROOT: a flat values dataset (``EDeposit``) whose length is the sum of a per-event
   count (``ArrivalN``) of the same group (named by the values' ``count`` attribute, or found by its sum).
 
@@ -82,7 +84,7 @@ def _reason(err: BaseException) -> str:
 def _decoded(values: np.ndarray) -> np.ndarray:
     """Byte strings as text; everything else as it is."""
     if values.dtype.kind == "S":
-        return np.char.decode(values, "utf-8")
+        return np.char.decode(values, "utf-8", errors="replace")
     if values.dtype.kind == "O":
         return np.asarray([v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values], dtype=str)
     return values
@@ -114,7 +116,11 @@ class _VarLen(_Dataset):
 
 
 class _Member:
-    """A field of a compound dataset (or column ``index`` of a sub-array field, as pandas stores its blocks)."""
+    """A field of a compound dataset (or column ``index`` of a sub-array field, as pandas stores its blocks).
+
+    A compound dataset is stored row by row, so :meth:`Table.arrays` reads the rows of a chunk once and every
+    field needed is :meth:`pick`-ed from them.
+    """
 
     def __init__(self, ds: Any, field: str, index: int | None = None) -> None:
         self.ds, self.field, self.index = ds, field, index
@@ -122,9 +128,12 @@ class _Member:
     def __len__(self) -> int:
         return int(self.ds.shape[0])
 
-    def read(self, a: int, b: int) -> np.ndarray:
-        values = self.ds.fields(self.field)[a:b]
+    def pick(self, rows: np.ndarray) -> np.ndarray:
+        values = rows[self.field]
         return _decoded(values if self.index is None else values[:, self.index])
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        return self.pick(self.ds[a:b])
 
 
 class _Lists:
@@ -182,8 +191,18 @@ class Table:
         return list(self.columns)
 
     def arrays(self, branches: Sequence[str], *, entry_start: int, entry_stop: int, library: str = "ak") -> dict:
-        """Entries ``[entry_start, entry_stop)`` of the named quantities."""
-        return {b: self.columns[b].read(entry_start, entry_stop) for b in branches}
+        """Entries ``[entry_start, entry_stop)`` of the named quantities (the rows of a compound dataset read once)."""
+        rows: dict[int, np.ndarray] = {}
+        out: dict[str, Any] = {}
+        for b in branches:
+            column = self.columns[b]
+            if isinstance(column, _Member):
+                if id(column.ds) not in rows:
+                    rows[id(column.ds)] = column.ds[entry_start:entry_stop]
+                out[b] = column.pick(rows[id(column.ds)])
+            else:
+                out[b] = column.read(entry_start, entry_stop)
+        return out
 
     def __repr__(self) -> str:
         return f"{self.path} ({self.kind}, {len(self.columns)} quantities, {self.num_entries:,} entries)"
@@ -260,10 +279,38 @@ def _column(ds: Any) -> _Dataset | None:
     return _Dataset(ds) if dtype.kind in "biufS" else None
 
 
+class _Block:
+    """Column ``index`` of a 2-D dataset of rows (a block of a pandas ``format="fixed"`` frame)."""
+
+    def __init__(self, ds: Any, index: int) -> None:
+        self.ds, self.index = ds, index
+
+    def __len__(self) -> int:
+        return int(self.ds.shape[0])
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        return _decoded(self.ds[a:b, self.index])
+
+
+def _pandas_fixed_table(group: Any) -> Table:
+    """A pandas ``format="fixed"`` frame: numeric blocks ``blockK_values`` (rows × columns) named by
+    ``blockK_items``; text blocks are pickled Python objects, which are not read."""
+    columns: dict[str, Any] = {}
+    n = int(group["axis1"].shape[0]) if "axis1" in group else 0
+    for k in range(int(group.attrs.get("nblocks", 0))):
+        values, items = group.get(f"block{k}_values"), group.get(f"block{k}_items")
+        if values is None or items is None or values.ndim != 2 or values.dtype.kind not in "biuf":
+            continue
+        for j, name in enumerate(_decoded(items[:])):
+            columns[str(name)] = _Block(values, j)
+    name = group.name.rsplit("/", 1)[-1]
+    return Table(name, group.name, "pandas frame", n, columns)
+
+
 def _group_table(group: Any) -> Table | None:
     """A group of 1-D datasets: the per-event ones, and per-event lists as values + count."""
-    datasets = {k: _column(d) for k, d in group.items() if hasattr(d, "dtype") and d.ndim == 1}
-    datasets = {k: d for k, d in datasets.items() if d is not None}
+    found = {k: _column(d) for k, d in group.items() if hasattr(d, "dtype") and d.ndim == 1}
+    datasets = {k: d for k, d in found.items() if d is not None}
     if not datasets:
         return None
     counted = {k: str(d.ds.attrs["count"]) for k, d in datasets.items() if "count" in d.ds.attrs}
@@ -316,7 +363,7 @@ def tables(file: Any, *, where: str) -> list[Table]:
         if _internal(path):
             return
         if isinstance(obj, h5py.Group):
-            table = _group_table(obj)
+            table = _pandas_fixed_table(obj) if obj.attrs.get("pandas_type") == b"frame" else _group_table(obj)
         elif isinstance(obj, h5py.Dataset) and obj.dtype.names is not None:
             table = _compound_table(obj)
         else:
@@ -363,8 +410,8 @@ def _layout(found: list[Table], where: str) -> _root.RootLayout:
         joinable = table.num_entries == general.num_entries and table.name.lower() not in components
         if id(table) not in assigned and joinable:
             components[table.name.lower()] = table
-    names = {t.path: t.kind for t in found}
-    return _root.RootLayout(where, general, general.path, mapping, components, names)
+    kinds = {t.path: t.kind for t in found}
+    return _root.RootLayout(where, general, general.path, mapping, components, kinds)
 
 
 # ---------------------------------------------------------------------------------------------------- opening

@@ -319,7 +319,7 @@ def _write_root(events: ak.Array, path: Path, seed: int, name: str) -> None:
         write(events, path, overwrite=True, format="root", compression=ROOT_COMPRESSION)
 
 
-def _write_zip(archive: Path, name: str, write_member: Callable[[Path], None]) -> None:
+def _write_zip(archive: Path, name: str, write_member: Callable[[Path], object]) -> None:
     """A zip holding one member ``name``, which ``write_member`` writes into a scratch file beside the archive.
 
     The member is stored uncompressed (ZIP_STORED: readers open it in place) with a fixed time stamp, so the

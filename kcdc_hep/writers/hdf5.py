@@ -40,7 +40,7 @@ CHUNK_ENTRIES = 1 << 16
 #: Filters of every dataset (see the module docstring for the choice).
 COMPRESSION: dict[str, Any] = {"compression": "gzip", "compression_opts": 1, "shuffle": True, "fletcher32": True}
 #: Fields whose KCDC datasets hold a unit other than the canonical field's (time is split into Gt and Mt).
-_UNITS = {
+_UNITS: dict[str, tuple[str | None, str | None]] = {
     "Gt": ("time", "s since 1970-01-01 UTC"),
     "Mt": ("time", "ns within the second"),
     "Primary": ("primary", "CORSIKA id"),
@@ -73,7 +73,8 @@ def _dataset(group: Any, name: str, dtype: Any) -> Any:
         return group[name]
     ds = group.create_dataset(name, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(CHUNK_ENTRIES,), **COMPRESSION)
     canonical = schema.canonical_name(name, component=group.name.strip("/").lower())
-    field, unit = _UNITS.get(name, (canonical, schema.FIELDS[canonical].unit if canonical in schema.FIELDS else None))
+    known = schema.FIELDS.get(canonical) if canonical is not None else None
+    field, unit = _UNITS.get(name, (canonical, known.unit if known is not None else None))
     if field is not None:
         ds.attrs["field"] = field
     if unit is not None:

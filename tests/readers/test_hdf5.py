@@ -156,6 +156,18 @@ def test_pandas_table_format(events: ak.Array, tmp_path: Path, data_columns: boo
     np.testing.assert_array_equal(back["energy"].to_numpy(), _plain(got.lgE))
 
 
+def test_pandas_fixed_format_gives_its_numeric_columns(events: ak.Array, tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("tables")
+    frame = pd.DataFrame({"E": _plain(events.lgE), "Ze": _plain(events.zenith), "R": _plain(events.run), "x": "text"})
+    path = tmp_path / "fixed.h5"
+    frame.to_hdf(path, key="KCDC")  # pandas' default format="fixed"
+    got = kcdc_hep.read(path)
+    assert got.fields == ["lgE", "zenith", "run"]  # the text column is pickled objects: not read
+    np.testing.assert_array_equal(_plain(got.zenith), _plain(events.zenith))
+    assert [len(c) for c in kcdc_hep.iterate(path, step_size=250)] == [250, 250, 100]
+
+
 def test_variable_length_arrays_are_per_event_lists(tmp_path: Path) -> None:
     path = tmp_path / "vlen.h5"
     lists = [np.array([1.5, 2.5], "f4"), np.array([], "f4"), np.array([7.0], "f4")]
