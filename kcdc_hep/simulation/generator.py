@@ -236,33 +236,7 @@ def _options(n_events: int, **kw: Any) -> _Options:
     if not (12.0 <= lo < hi <= 21.0):
         msg = f"simulate: lgE_range={kw['lgE_range']!r} must be (low, high) in lg(E/eV) with 12 <= low < high <= 21"
         raise ArgumentError(msg)
-    composition = kw["composition"]
-    fixed = None
-    if composition is None:
-        symbols: tuple[str, ...] = schema.MASS_GROUPS
-    else:
-        symbols_list: list[str] = []
-        fracs: list[float] = []
-        for code, frac in composition.items():
-            p = schema.lookup_primary(code)
-            if p is None or p.mass_number < 1:
-                known = ", ".join(schema.MASS_GROUPS)
-                msg = f"simulate: composition has unknown nucleus {code!r}; use symbols such as {known}"
-                raise ArgumentError(msg)
-            if not frac >= 0:
-                msg = f"simulate: composition fraction of {code!r} is {frac}; fractions must be >= 0"
-                raise ArgumentError(msg)
-            if p.symbol in symbols_list:
-                fracs[symbols_list.index(p.symbol)] += float(frac)
-            else:
-                symbols_list.append(p.symbol)
-                fracs.append(float(frac))
-        total = sum(fracs)
-        if not total > 0:
-            msg = f"simulate: composition {dict(composition)!r} has no positive fraction"
-            raise ArgumentError(msg)
-        symbols = tuple(symbols_list)
-        fixed = np.asarray(fracs) / total
+    symbols, fixed = _composition(kw["composition"])
     gamma_fraction = float(kw["gamma_fraction"])
     if not 0.0 <= gamma_fraction < 1.0:
         msg = f"simulate: gamma_fraction={gamma_fraction} must be in [0, 1)"
@@ -288,6 +262,33 @@ def _options(n_events: int, **kw: Any) -> _Options:
         array_fraction,
         bool(kw["grande"]),
     )
+
+
+def _composition(composition: Mapping[str, float] | None) -> tuple[tuple[str, ...], np.ndarray | None]:
+    """The primaries' symbols and their fixed fractions (``None``: the energy-dependent KASCADE composition)."""
+    if composition is None:
+        return schema.MASS_GROUPS, None
+    symbols: list[str] = []
+    fracs: list[float] = []
+    for code, frac in composition.items():
+        p = schema.lookup_primary(code)
+        if p is None or p.mass_number < 1:
+            known = ", ".join(schema.MASS_GROUPS)
+            msg = f"simulate: composition has unknown nucleus {code!r}; use symbols such as {known}"
+            raise ArgumentError(msg)
+        if not frac >= 0:
+            msg = f"simulate: composition fraction of {code!r} is {frac}; fractions must be >= 0"
+            raise ArgumentError(msg)
+        if p.symbol in symbols:
+            fracs[symbols.index(p.symbol)] += float(frac)
+        else:
+            symbols.append(p.symbol)
+            fracs.append(float(frac))
+    total = sum(fracs)
+    if not total > 0:
+        msg = f"simulate: composition {dict(composition)!r} has no positive fraction"
+        raise ArgumentError(msg)
+    return tuple(symbols), np.asarray(fracs) / total
 
 
 # ------------------------------------------------------------------------------------------------ showers
