@@ -20,6 +20,7 @@ _EXTRAS: dict[str, tuple[str, str]] = {
     "sklearn": ("ml", "the machine-learning lesson"),
     "ipywidgets": ("notebooks", "interactive notebook widgets"),
     "jupyterlab": ("notebooks", "kcdc-hep lab"),
+    "h5py": ("hdf5", "reading and writing HDF5 files"),
 }
 
 

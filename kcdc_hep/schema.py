@@ -25,7 +25,9 @@ import numpy as np
 from kcdc_hep.errors import MissingColumnError, SchemaError, UnknownPrimaryWarning, closest_first
 
 __all__ = [
+    "COMPONENTS",
     "FIELDS",
+    "GRANDE_FIELDS",
     "PRIMARIES",
     "STATION_FIELDS",
     "Field",
@@ -45,7 +47,10 @@ class Field:
     """One canonical field of the event model.
 
     ``aliases`` are the names the field has in the sources (KCDC quantity names, masterclass headers, ROOT
-    branches); matching is case-insensitive. ``kcdc`` is the KCDC name kcdc_hep writes to ROOT files.
+    branches); matching is case-insensitive. ``kcdc`` is the KCDC name kcdc_hep writes to ROOT and HDF5 files.
+    A field of a detector ``component`` (``"grande"``) has names that are only unique inside that component (KCDC
+    calls the Grande core ``Xc`` too): its aliases and KCDC name match in that component's tree, group or file
+    only, and everywhere else only its canonical name does.
     """
 
     name: str
@@ -56,6 +61,7 @@ class Field:
     kcdc: str | None = None
     jagged: bool = False
     simulation_only: bool = False
+    component: str | None = None
 
 
 def _f(*args: object, **kwargs: object) -> Field:
@@ -258,6 +264,71 @@ _FIELD_LIST: tuple[Field, ...] = (
         kcdc="GArrival",
         jagged=True,
     ),
+    # KASCADE-Grande's own reconstruction (700 m x 700 m array, showers above ~10^16 eV); missing where Grande did
+    # not see the event. KCDC names them as KASCADE does, inside the Grande component.
+    _f(
+        "grande_core_x",
+        "m",
+        "float64",
+        "shower core x reconstructed by KASCADE-Grande (KASCADE frame)",
+        ("Xc", "X", "core_x", "xcore"),
+        kcdc="Xc",
+        component="grande",
+    ),
+    _f(
+        "grande_core_y",
+        "m",
+        "float64",
+        "shower core y reconstructed by KASCADE-Grande (KASCADE frame)",
+        ("Yc", "Y", "core_y", "ycore"),
+        kcdc="Yc",
+        component="grande",
+    ),
+    _f(
+        "grande_zenith",
+        "deg",
+        "float64",
+        "zenith angle reconstructed by KASCADE-Grande",
+        ("Ze", "zenith", "theta"),
+        kcdc="Ze",
+        component="grande",
+    ),
+    _f(
+        "grande_azimuth",
+        "deg",
+        "float64",
+        "azimuth angle reconstructed by KASCADE-Grande",
+        ("Az", "azimuth", "phi"),
+        kcdc="Az",
+        component="grande",
+    ),
+    _f(
+        "grande_lgNch",
+        "log10(number of charged particles)",
+        "float64",
+        "charged-particle shower size reconstructed by KASCADE-Grande",
+        ("Nch", "lgNch", "charged_number"),
+        kcdc="Nch",
+        component="grande",
+    ),
+    _f(
+        "grande_lgNmu",
+        "log10(number of muons)",
+        "float64",
+        "muon number reconstructed by KASCADE-Grande",
+        ("Nmu", "lgNmu", "muon_number"),
+        kcdc="Nmu",
+        component="grande",
+    ),
+    _f(
+        "grande_age",
+        "1",
+        "float64",
+        "lateral shower age reconstructed by KASCADE-Grande",
+        ("Age", "age", "shower_age"),
+        kcdc="Age",
+        component="grande",
+    ),
 )
 
 #: Canonical fields, by name, in a fixed order.
@@ -266,25 +337,47 @@ FIELDS: MappingProxyType[str, Field] = MappingProxyType({f.name: f for f in _FIE
 #: Per-station (jagged) fields.
 STATION_FIELDS: tuple[str, ...] = tuple(f.name for f in _FIELD_LIST if f.jagged)
 
+#: KASCADE-Grande's own reconstruction: the fields of the ``grande`` component (one value per event, missing where
+#: Grande did not see the shower).
+GRANDE_FIELDS: tuple[str, ...] = tuple(f.name for f in _FIELD_LIST if f.component == "grande")
+
 # KCDC time is split in two quantities; readers combine them into ``time``.
 TIME_SECONDS_ALIASES = ("gt", "unix_time", "time_s")
 TIME_NANOSECONDS_ALIASES = ("mt", "time_ns_in_second")
 
+#: Detector components whose fields have names of their own (see :attr:`Field.component`).
+COMPONENTS: tuple[str, ...] = tuple(dict.fromkeys(f.component for f in _FIELD_LIST if f.component))
+
 _ALIAS_TO_NAME: dict[str, str] = {}
+_COMPONENT_ALIASES: dict[str, dict[str, str]] = {c: {} for c in COMPONENTS}
 for _field in _FIELD_LIST:
-    for _alias in (_field.name, *_field.aliases, *((_field.kcdc,) if _field.kcdc else ())):
-        _ALIAS_TO_NAME.setdefault(_alias.lower(), _field.name)
+    _names = (_field.name, *_field.aliases, *((_field.kcdc,) if _field.kcdc else ()))
+    if _field.component is None:
+        for _alias in _names:
+            _ALIAS_TO_NAME.setdefault(_alias.lower(), _field.name)
+    else:
+        _ALIAS_TO_NAME.setdefault(_field.name.lower(), _field.name)
+        for _alias in _names:
+            _COMPONENT_ALIASES[_field.component].setdefault(_alias.lower(), _field.name)
 
 
-def canonical_name(name: str) -> str | None:
+def canonical_name(name: str, *, component: str | None = None) -> str | None:
     """Return the canonical field name for a source's column name, or ``None`` if the schema does not know it.
 
-    Matching is case-insensitive and ignores surrounding whitespace.
+    Matching is case-insensitive and ignores surrounding whitespace. Inside a detector ``component`` (a tree,
+    group or file of that component: ``"grande"``) the component's own names come first.
 
     >>> canonical_name("IgNmu"), canonical_name("ZE"), canonical_name("unknown_branch") is None
     ('lgNmu', 'zenith', True)
+    >>> canonical_name("Xc"), canonical_name("Xc", component="grande"), canonical_name("Nch")
+    ('core_x', 'grande_core_x', None)
     """
-    return _ALIAS_TO_NAME.get(name.strip().lower())
+    key = name.strip().lower()
+    if component is not None:
+        own = _COMPONENT_ALIASES.get(component, {}).get(key)
+        if own is not None:
+            return own
+    return _ALIAS_TO_NAME.get(key)
 
 
 def describe(name: str) -> str:

@@ -35,11 +35,13 @@ def test_unknown_primary_code_warns_once_and_is_kept() -> None:
 
 
 def test_every_field_has_unit_dtype_description_and_unique_aliases() -> None:
-    seen: dict[str, str] = {}
+    seen: dict[str | None, dict[str, str]] = {}  # per scope: everywhere (None) or inside one component
     for f in schema.FIELDS.values():
         assert f.unit and f.dtype and f.description
+        scope = seen.setdefault(f.component, {})
         for alias in (f.name, *f.aliases):
-            assert seen.setdefault(alias.lower(), f.name) == f.name, f"alias {alias} used twice"
+            assert scope.setdefault(alias.lower(), f.name) == f.name, f"alias {alias} used twice"
+        assert seen[None].setdefault(f.name.lower(), f.name) == f.name, f"name {f.name} used twice"
     # the names of every source format resolve
     for name in "E Ne Nmu Ze Az Xc Yc Age T P R Ev Ehad Nhad ArrivalN EDeposit MDeposit Arrival".split():
         assert schema.canonical_name(name) is not None, name
@@ -55,3 +57,28 @@ def test_every_field_has_unit_dtype_description_and_unique_aliases() -> None:
 def test_require_lists_available_fields_closest_first() -> None:
     with pytest.raises(MissingColumnError, match=r"field 'lgNmu' is missing .*available: lgNe, lgE"):
         schema.require(["lgE", "lgNe", "zenith"], ["lgNmu"], where="test")
+
+
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [
+        ("Xc", "grande_core_x"),
+        ("YC", "grande_core_y"),
+        ("Ze", "grande_zenith"),
+        ("az", "grande_azimuth"),
+        ("Nch", "grande_lgNch"),
+        ("Nmu", "grande_lgNmu"),
+        ("Age", "grande_age"),
+    ],
+)
+def test_grande_names_are_its_own_only_inside_the_grande_component(name: str, field: str) -> None:
+    assert schema.canonical_name(name, component="grande") == field
+    assert schema.canonical_name(name) != field  # KASCADE's Xc, Ze, Nmu ... stay KASCADE's
+    assert schema.canonical_name(field) == field  # the canonical name is understood everywhere
+    assert schema.FIELDS[field].component == "grande"
+
+
+def test_names_unknown_to_a_component_fall_back_to_the_general_table() -> None:
+    assert schema.canonical_name("EDeposit", component="grande") == "e_deposit"
+    assert schema.canonical_name("Ne", component="array") == "lgNe"
+    assert schema.COMPONENTS == ("grande",)

@@ -109,15 +109,18 @@ class FileSummary:
         return "\n".join(lines)
 
 
-def _trees(path: str) -> list[str]:
+def _trees(path: str, *, full: bool = False) -> list[str]:
     src = resolve(path)
-    if format_of(path) != "root":
+    fmt = format_of(path)
+    if fmt not in ("root", "hdf5"):
         return []
     import uproot
 
-    from kcdc_hep.readers import _open_source
+    from kcdc_hep.readers import _open_source, hdf5
 
     with _open_source(src) as (fh, resolved):
+        if fmt == "hdf5":  # the tables of the file: group or compound dataset, quantities, entries, role
+            return hdf5.describe(resolved.path, resolved.member if resolved.kind == "zip" else None, full=full)
         target = fh if resolved.kind == "zip" else resolved.path
         with uproot.open(target) as f:
             out = []
@@ -145,7 +148,9 @@ def describe_file(path: str | os.PathLike[str], *, full: bool = False) -> str:
     """The text ``kcdc-hep info`` prints."""
     summary = summarize(path)
     text = str(summary)
-    if full and summary.trees:
+    if full and summary.format == "hdf5":
+        text += "\ntables and their quantities:\n" + "\n".join(_trees(os.fspath(path), full=True))
+    elif full and summary.trees:
         import uproot
 
         with uproot.open(os.fspath(path)) as f:

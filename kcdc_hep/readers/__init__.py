@@ -7,7 +7,7 @@
 
 Formats are detected from the content (magic bytes, header line), not the suffix: masterclass samples 1-3
 (TXT/CSV, with or without a pandas index column), KCDC ASCII exports (single table, legacy layout, or per-component
-files in a folder), ROOT (KCDC multi-tree files, flat TTrees, RNTuples), Parquet, and a ``.zip`` holding any of
+files in a folder), ROOT (KCDC multi-tree files, flat TTrees, RNTuples), HDF5, Parquet, and a ``.zip`` holding any of
 these (``"archive.zip"`` or ``"archive.zip:member/path"``).
 """
 
@@ -24,6 +24,7 @@ from typing import IO, Any
 import awkward as ak
 import numpy as np
 
+from kcdc_hep import schema
 from kcdc_hep.errors import (
     CorruptFileError,
     EmptyFileError,
@@ -33,6 +34,7 @@ from kcdc_hep.errors import (
     UnsafeZipError,
 )
 from kcdc_hep.readers import _cache
+from kcdc_hep.readers import hdf5 as _hdf5
 from kcdc_hep.readers import root as _root
 from kcdc_hep.readers import text as _text
 from kcdc_hep.readers.columns import plan_columns, to_events
@@ -48,7 +50,7 @@ COMPONENT_FILES = {
     "grande": "grande.txt",
     "calorimeter": "calorimeter.txt",
 }
-_DATA_SUFFIXES = (".root", ".parquet", ".txt", ".csv", ".dat", ".tsv")
+_DATA_SUFFIXES = (".root", ".parquet", ".txt", ".csv", ".dat", ".tsv", ".h5", ".hdf5", ".hdf")
 
 
 @dataclass(frozen=True)
@@ -161,13 +163,15 @@ def _open_source(src: Source) -> Iterator[tuple[IO[bytes], Source]]:
 
 # ---------------------------------------------------------------------------------------------------- detection
 def detect(head: bytes, *, where: str) -> str:
-    """Name the format of a file from its first bytes: ``"root"``, ``"parquet"``, ``"zip"`` or ``"text"``."""
+    """Name the format of a file from its first bytes: ``"root"``, ``"parquet"``, ``"zip"``, ``"hdf5"``, ``"text"``."""
     if head[:4] == b"root":
         return "root"
     if head[:4] == b"PAR1":
         return "parquet"
     if head[:4] == b"PK\x03\x04":
         return "zip"
+    if _hdf5.is_hdf5(head):
+        return "hdf5"
     if not head.strip():
         msg = f"{where}: the file is empty; a KCDC or masterclass table starts with a header line of column names"
         raise EmptyFileError(msg)
@@ -190,7 +194,7 @@ def detect(head: bytes, *, where: str) -> str:
 
 
 def format_of(source: str | os.PathLike[str]) -> str:
-    """The detected format of ``source`` (``"root"``, ``"parquet"``, ``"text"``, ``"kcdc-ascii"``)."""
+    """The detected format of ``source`` (``"root"``, ``"hdf5"``, ``"parquet"``, ``"text"``, ``"kcdc-ascii"``)."""
     src = resolve(source)
     if src.kind == "folder":
         return "kcdc-ascii"
@@ -304,6 +308,11 @@ def _chunks(
         if kind == "root":
             yield from _root_chunks(
                 fh if resolved.kind == "zip" else resolved.path, resolved, columns, start, stop, step
+            )
+        elif kind == "hdf5":
+            member = resolved.member if resolved.kind == "zip" else None
+            yield from _hdf5.chunks(
+                resolved.path, member, where=resolved.where, columns=columns, start=start, stop=stop, step=step
             )
         elif kind == "parquet":
             yield from _parquet_chunks(
@@ -517,11 +526,13 @@ def _read_components(files: Any, columns: Sequence[str] | None, where: str) -> a
             )
             raise CorruptFileError(msg)
         for c in table.column_names:
-            if c.lower() in {x.lower() for x in names} or c.lower() in ("r", "ev"):
+            own = schema.canonical_name(c, component=role)  # Grande's own Xc, Ze, Nmu ... by canonical name
+            key = own if own is not None and schema.FIELDS[own].component == role else c
+            if key.lower() in {x.lower() for x in names} or key.lower() in ("r", "ev"):
                 continue
-            columns_raw[c] = table.column(c)
-            options[c] = index
-            names.append(c)
+            columns_raw[key] = table.column(c)
+            options[key] = index
+            names.append(key)
     plan = plan_columns(names, columns, where=where)
     needed = plan.source_columns
     cols: dict[str, Any] = {}

@@ -48,7 +48,9 @@ class ColumnPlan:
         return cols
 
 
-def plan_columns(source_names: Sequence[str], requested: Sequence[str] | None, *, where: str) -> ColumnPlan:
+def plan_columns(
+    source_names: Sequence[str], requested: Sequence[str] | None, *, where: str, component: str | None = None
+) -> ColumnPlan:
     """Map a source's column names onto the event model and select the requested fields.
 
     Parameters
@@ -59,6 +61,8 @@ def plan_columns(source_names: Sequence[str], requested: Sequence[str] | None, *
         Canonical field names (or any alias) to read; ``None`` reads everything.
     where
         File (and tree) for error messages.
+    component
+        The detector component the columns belong to (``"grande"``): its own names come first.
     """
     rename: dict[str, str] = {}
     taken: set[str] = set()
@@ -73,7 +77,7 @@ def plan_columns(source_names: Sequence[str], requested: Sequence[str] | None, *
         if low in _MT and mt is None:
             mt = name
             continue
-        canonical = schema.canonical_name(name)
+        canonical = schema.canonical_name(name, component=component)
         target = canonical if canonical is not None and canonical not in taken else name
         taken.add(target)
         rename[name] = target

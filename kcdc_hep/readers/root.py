@@ -24,7 +24,7 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
     "mapping": ("kcdcm", "mapping", "row_mapping", "map", "kcdc_mapping"),
     "array": ("array", "arraydata", "data_arrays", "stations"),
     "calorimeter": ("calor", "calorimeter", "calo", "hadron"),
-    "grande": ("grande",),
+    "grande": ("grande", "grandedata", "grande_data", "kascade_grande"),
 }
 #: Branch-name fragments (lower case) by which a mapping-tree branch points at a component.
 _MAP_KEYS: dict[str, tuple[str, ...]] = {
@@ -167,7 +167,7 @@ def plan(lay: RootLayout, requested: Sequence[str] | None) -> RootPlan:
     comp_plans = {}
     for role, tree in lay.components.items():
         names = [n for n in _branch_names(tree) if n.lower() not in ("r", "ev", "run", "event")]
-        comp_plans[role] = plan_columns(names, None, where=f"{where}:{role}")
+        comp_plans[role] = plan_columns(names, None, where=f"{where}:{role}", component=role)
     available = list(gen_plan.available)
     for cp in comp_plans.values():
         available += [f for f in cp.available if f not in available]
@@ -195,6 +195,7 @@ def plan(lay: RootLayout, requested: Sequence[str] | None) -> RootPlan:
                 [n for n in _branch_names(lay.components[role]) if n.lower() not in ("r", "ev", "run", "event")],
                 [w for w in wanted if w in cp.available and w not in gen_plan.available],
                 where=where,
+                component=role,
             )
             for role, cp in comp_plans.items()
         }
@@ -206,6 +207,7 @@ def plan(lay: RootLayout, requested: Sequence[str] | None) -> RootPlan:
                 [n for n in _branch_names(lay.components[role]) if n.lower() not in ("r", "ev", "run", "event")],
                 [f for f in cp.available if f not in gen_plan.available],
                 where=where,
+                component=role,
             )
             for role, cp in comp_plans.items()
             if [f for f in cp.available if f not in gen_plan.available]

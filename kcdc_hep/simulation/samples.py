@@ -1,7 +1,7 @@
 """The synthetic masterclass and KCDC sample files, and the built-in default sample.
 
 :func:`generate` writes, from :func:`kcdc_hep.simulation.simulate`, files in the exact shapes of the masterclass
-(DESIGN §2.1) and of KCDC's ROOT export:
+(DESIGN §2.1) and of KCDC's ROOT and HDF5 exports:
 
 =====================  ==========================================  ==========================================
 name                   file                                        full size (events)
@@ -9,8 +9,10 @@ name                   file                                        full size (ev
 ``sample1``            ``sample1_data.txt`` (``E Ne Nmu Ze``)      4,102,999 data events
 ``sample2``            ``sample2_simulation.csv``                  1,720,319 simulated events (p, He, C, Si, Fe)
 ``sample3``            ``sample3_data.csv``                        1,500,317 data events with time and weather
-``events``             ``SmallDataSample_withDataArrays_ROOT.zip`` 1,080,295 data events with per-station and
-                       (member ``events.root``, KCDC trees)        calorimeter data
+``events``             ``SmallDataSample_withDataArrays_ROOT.zip`` 1,080,295 data events with per-station,
+                       (member ``events.root``, KCDC trees)        calorimeter and KASCADE-Grande data
+``events_hdf5``        ``SmallDataSample_withDataArrays_HDF5.zip`` the events of ``events``, the same values
+                       (member ``events.h5``, KCDC groups)         (written when h5py is installed)
 ``simulation``         ``simulation.root`` (flat tree with truth)  the events of ``sample2`` at full precision
 =====================  ==========================================  ==========================================
 
@@ -19,13 +21,16 @@ Samples 1 and 3 come from one synthetic data set: sample 3 holds the events of a
 energy column is computed by the KCDC estimator from the *written* (rounded) sizes and zenith, so that it recomputes
 from the file to better than 1e-4.
 
+The events of the KCDC samples have a Grande component (KASCADE-Grande's own reconstruction of the showers above
+~10^16 eV, :func:`kcdc_hep.simulation.detector.grande`); the masterclass text samples keep their exact headers.
+
 The same seed gives byte-identical files. uproot stamps the current time (TDatime) and a random UUID into every
 ROOT file; :func:`generate` fixes both (the time to the end of the KASCADE data, 2013-01-15, the UUID from the seed)
 while it writes, so that the ROOT files are byte-identical too.
 
 >>> files = generate(tmp, events=500, progress=False)   # doctest: +SKIP
 >>> sorted(files)                                         # doctest: +SKIP
-['events', 'sample1', 'sample2', 'sample3', 'simulation']
+['events', 'events_hdf5', 'sample1', 'sample2', 'sample3', 'simulation']
 """
 
 from __future__ import annotations
@@ -33,16 +38,16 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime
+import importlib.util
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 import types
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +55,9 @@ import awkward as ak
 import numpy as np
 
 from kcdc_hep import settings
-from kcdc_hep.errors import OutputExistsError, SchemaError
+from kcdc_hep._optional import import_optional
+from kcdc_hep._util import atomic_write, check_output, progress_bar
+from kcdc_hep.errors import ArgumentError
 from kcdc_hep.estimators import estimate_energy
 from kcdc_hep.simulation.generator import simulate
 
@@ -73,8 +80,10 @@ FILES: dict[str, str] = {
     "sample3": "sample3_data.csv",
     "events": "SmallDataSample_withDataArrays_ROOT.zip",
     "simulation": "simulation.root",
+    "events_hdf5": "SmallDataSample_withDataArrays_HDF5.zip",
 }
-SAMPLE_NAMES: tuple[str, ...] = tuple(FILES)
+#: The samples every installation makes (and a classroom workspace gets); ``events_hdf5`` needs h5py besides.
+SAMPLE_NAMES: tuple[str, ...] = ("sample1", "sample2", "sample3", "events", "simulation")
 #: Events per sample at full size (the real masterclass and KCDC small-sample sizes).
 FULL_SIZES: dict[str, int] = {
     "sample1": 4_102_999,
@@ -82,6 +91,7 @@ FULL_SIZES: dict[str, int] = {
     "sample3": 1_500_317,
     "events": 1_080_295,
     "simulation": 1_720_319,
+    "events_hdf5": 1_080_295,
 }
 #: Significant digits of the text samples (as the masterclass slides show them).
 DIGITS = 6
@@ -135,16 +145,16 @@ def round_significant(x: Any, digits: int = DIGITS) -> np.ndarray:
 def _sizes(scale: float | None, events: int | None) -> dict[str, int]:
     if scale is not None and events is not None:
         msg = "generate: give either scale= or events=, not both"
-        raise SchemaError(msg)
+        raise ArgumentError(msg)
     if events is not None:
         if int(events) < 1:
             msg = f"generate: events={events} must be at least 1"
-            raise SchemaError(msg)
+            raise ArgumentError(msg)
         return dict.fromkeys(FULL_SIZES, int(events))
     s = 1.0 if scale is None else float(scale)
     if not s > 0:
         msg = f"generate: scale={scale} must be positive (1.0 = full size)"
-        raise SchemaError(msg)
+        raise ArgumentError(msg)
     return {k: max(1, round(n * s)) for k, n in FULL_SIZES.items()}
 
 
@@ -301,20 +311,34 @@ def _reproducible_root(seed: int, name: str) -> Iterator[None]:
             cascade.create_empty = create_empty
 
 
-def _write_root(events: ak.Array, path: Path, seed: int) -> None:
+def _write_root(events: ak.Array, path: Path, seed: int, name: str) -> None:
+    """Write ``events`` to ``path`` as a reproducible ROOT file that records ``name`` as its file name."""
     from kcdc_hep.writers import write
 
-    with _reproducible_root(seed, path.name):
-        write(events, path, overwrite=True, compression=ROOT_COMPRESSION)
+    with _reproducible_root(seed, name):
+        write(events, path, overwrite=True, format="root", compression=ROOT_COMPRESSION)
 
 
-def _write_zip(member: Path, archive: Path, name: str = "events.root") -> None:
-    """Store ``member`` uncompressed (ZIP_STORED) with a fixed time stamp, so the archive is byte-identical."""
-    info = zipfile.ZipInfo(name, date_time=(2013, 1, 15, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_STORED
-    info.external_attr = 0o644 << 16
-    with zipfile.ZipFile(archive, "w", allowZip64=True) as zf, open(member, "rb") as src, zf.open(info, "w") as dst:
-        shutil.copyfileobj(src, dst, 1 << 24)
+def _write_zip(archive: Path, name: str, write_member: Callable[[Path], object]) -> None:
+    """A zip holding one member ``name``, which ``write_member`` writes into a scratch file beside the archive.
+
+    The member is stored uncompressed (ZIP_STORED: readers open it in place) with a fixed time stamp, so the
+    archive is byte-identical for the same member.
+    """
+    scratch = archive.with_name(f"{archive.name}.{name}")
+    try:
+        write_member(scratch)
+        info = zipfile.ZipInfo(name, date_time=(2013, 1, 15, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_STORED
+        info.external_attr = 0o644 << 16
+        with (
+            zipfile.ZipFile(archive, "w", allowZip64=True) as zf,
+            open(scratch, "rb") as src,
+            zf.open(info, "w") as dst,
+        ):
+            shutil.copyfileobj(src, dst, 1 << 24)
+    finally:
+        scratch.unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------------------------------------ generate
@@ -332,8 +356,9 @@ def generate(
     seed: int = 2940,
     overwrite: bool = False,
     progress: bool = True,
+    hdf5: bool | None = None,
 ) -> dict[str, Path]:
-    """Write the synthetic masterclass samples and the KCDC-like ROOT files into the folder ``out``.
+    """Write the synthetic masterclass samples and the KCDC-like ROOT (and HDF5) files into the folder ``out``.
 
     Parameters
     ----------
@@ -350,6 +375,9 @@ def generate(
         before anything is written.
     progress : bool
         Show a progress bar over the stages.
+    hdf5 : bool, optional
+        Also write ``SmallDataSample_withDataArrays_HDF5.zip`` (the events of the ROOT zip, member ``events.h5``);
+        default: when h5py is installed.
 
     Returns
     -------
@@ -360,41 +388,37 @@ def generate(
     ------
     OutputExistsError
         If an output file exists and ``overwrite`` is false.
-    SchemaError
+    ArgumentError
         On a bad ``scale`` or ``events``.
+    MissingDependencyError
+        If ``hdf5=True`` and h5py is not installed.
     """
     folder = Path(out)
     sizes = _sizes(scale, events)
-    targets = {name: folder / fname for name, fname in FILES.items()}
-    existing = [str(p) for p in targets.values() if p.exists()]
-    if existing and not overwrite:
-        msg = f"{existing[0]}: exists; pass overwrite=True (CLI: --overwrite) or choose another output folder"
-        raise OutputExistsError(msg)
+    names = (*SAMPLE_NAMES, "events_hdf5") if _with_hdf5(hdf5) else SAMPLE_NAMES
+    targets = {name: check_output(folder / FILES[name], overwrite=overwrite) for name in names}
     folder.mkdir(parents=True, exist_ok=True)
     groups = [_make_data_files, _make_simulation_files, _make_events_files]
-    bar = _bar(progress)
-    try:
-        with tempfile.TemporaryDirectory(dir=folder, prefix=".generate-") as tmpdir:
-            tmp = Path(tmpdir)
-            written: dict[str, Path] = {}
-            if sum(sizes.values()) < _PARALLEL_ABOVE:
-                for group in groups:
-                    for name, path in group(tmp, sizes, seed).items():
-                        written[name] = path
-                        bar.update(1)
-            else:
-                # the three groups are independent: two processes use both cores (CPU ~37 s at full size)
-                with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
-                    futures = [pool.submit(group, tmp, sizes, seed) for group in groups]
-                    for future in concurrent.futures.as_completed(futures):
-                        for name, path in future.result().items():
-                            written[name] = path
-                            bar.update(1)
-            for name, path in written.items():
-                os.replace(path, targets[name])
-    finally:
-        bar.close()
-    return {name: targets[name] for name in FILES}
+    with progress_bar(total=len(targets), desc="generate", unit="file", enabled=progress) as bar:
+        if sum(sizes[name] for name in SAMPLE_NAMES) < _PARALLEL_ABOVE:
+            for group in groups:
+                bar.update(len(group(targets, sizes, seed)))
+        else:
+            # the three groups are independent: two processes use both cores (CPU ~37 s at full size)
+            with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
+                futures = [pool.submit(group, targets, sizes, seed) for group in groups]
+                for future in concurrent.futures.as_completed(futures):
+                    bar.update(len(future.result()))
+    return targets
+
+
+def _with_hdf5(hdf5: bool | None) -> bool:
+    """Whether to write the HDF5 twin: as asked (h5py must be there), or when h5py is installed."""
+    if hdf5 is None:
+        return importlib.util.find_spec("h5py") is not None
+    if hdf5:
+        import_optional("h5py")
+    return bool(hdf5)
 
 
 #: Total events above which :func:`generate` runs its three groups in two processes.
@@ -407,53 +431,52 @@ def _timed(name: str, start: float) -> float:
     return now
 
 
-def _make_data_files(tmp: Path, sizes: dict[str, int], seed: int) -> dict[str, Path]:
+def _make_data_files(targets: dict[str, Path], sizes: dict[str, int], seed: int) -> list[str]:
     """One synthetic data set: sample 1 all of it, sample 3 a subset of its runs."""
     t = time.perf_counter()
     data = simulate(max(sizes["sample1"], sizes["sample3"]), seed=_seed_of(seed, "data"), kind="data")
     t = _timed("data", t)
-    s1 = tmp / FILES["sample1"]
-    _write_text(sample1_columns(data[: sizes["sample1"]]), HEADERS["sample1"], s1, " ")
+    with atomic_write(targets["sample1"]) as tmp:
+        _write_text(sample1_columns(data[: sizes["sample1"]]), HEADERS["sample1"], tmp, " ")
     t = _timed("sample1", t)
-    s3 = tmp / FILES["sample3"]
-    _write_text(sample3_columns(_run_subset(data, sizes["sample3"])), HEADERS["sample3"], s3, ",")
+    with atomic_write(targets["sample3"]) as tmp:
+        _write_text(sample3_columns(_run_subset(data, sizes["sample3"])), HEADERS["sample3"], tmp, ",")
     _timed("sample3", t)
-    return {"sample1": s1, "sample3": s3}
+    return ["sample1", "sample3"]
 
 
-def _make_simulation_files(tmp: Path, sizes: dict[str, int], seed: int) -> dict[str, Path]:
+def _make_simulation_files(targets: dict[str, Path], sizes: dict[str, int], seed: int) -> list[str]:
     """Sample 2 (text) and simulation.root (the same events at full precision, with the truth)."""
     t = time.perf_counter()
     sim = simulate(max(sizes["sample2"], sizes["simulation"]), seed=_seed_of(seed, "simulation"), kind="simulation")
     t = _timed("simulation", t)
-    s2 = tmp / FILES["sample2"]
-    _write_text(sample2_columns(sim[: sizes["sample2"]]), HEADERS["sample2"], s2, ",")
+    with atomic_write(targets["sample2"]) as tmp:
+        _write_text(sample2_columns(sim[: sizes["sample2"]]), HEADERS["sample2"], tmp, ",")
     t = _timed("sample2", t)
-    root = tmp / FILES["simulation"]
-    _write_root(sim[: sizes["simulation"]], root, seed)
+    with atomic_write(targets["simulation"]) as tmp:
+        _write_root(sim[: sizes["simulation"]], tmp, seed, FILES["simulation"])
     _timed("simulation.root", t)
-    return {"sample2": s2, "simulation": root}
+    return ["sample2", "simulation"]
 
 
-def _make_events_files(tmp: Path, sizes: dict[str, int], seed: int) -> dict[str, Path]:
-    """The KCDC small sample with data arrays: events.root inside the zip."""
+def _make_events_files(targets: dict[str, Path], sizes: dict[str, int], seed: int) -> list[str]:
+    """The KCDC small sample with data arrays: events.root inside the zip, and events.h5 with the same events."""
+    from kcdc_hep.writers import write
+
     t = time.perf_counter()
-    ev = simulate(sizes["events"], seed=_seed_of(seed, "events"), kind="data", stations=True, calorimeter=True)
+    ev = simulate(
+        sizes["events"], seed=_seed_of(seed, "events"), kind="data", stations=True, calorimeter=True, grande=True
+    )
     t = _timed("events", t)
-    root = tmp / "events.root"
-    _write_root(ev, root, seed)
-    del ev
-    archive = tmp / FILES["events"]
-    _write_zip(root, archive)
-    root.unlink()
-    _timed("events.root", t)
-    return {"events": archive}
-
-
-def _bar(progress: bool) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=len(FILES), desc="generate", unit="file", disable=not progress, leave=False)
+    with atomic_write(targets["events"]) as tmp:
+        _write_zip(tmp, "events.root", lambda member: _write_root(ev, member, seed, "events.root"))
+    t = _timed("events.root", t)
+    if "events_hdf5" not in targets:
+        return ["events"]
+    with atomic_write(targets["events_hdf5"]) as tmp:
+        _write_zip(tmp, "events.h5", lambda member: write(ev, member, overwrite=True, format="hdf5"))
+    _timed("events.h5", t)
+    return ["events", "events_hdf5"]
 
 
 # ------------------------------------------------------------------------------------------------ default sample
@@ -462,14 +485,14 @@ def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = 
 
     The samples live in ``<cache>/samples/seed<seed>-scale<scale>`` (cache folder: ``KCDC_HEP_CACHE_DIR`` or the
     user cache directory); ``KCDC_HEP_DEFAULT_SCALE`` (default 1.0, full size) chooses a smaller size for tests.
-    The folder is written under a temporary name and renamed when complete, so an interrupted first use leaves no
+    Every file is written under a temporary name and renamed when complete, so an interrupted first use leaves no
     half-written sample behind.
 
     Parameters
     ----------
     name : str
-        One of :data:`SAMPLE_NAMES` (``"sample1"``, ``"sample2"``, ``"sample3"``, ``"events"``, ``"simulation"``)
-        or a file name of :data:`FILES`.
+        One of :data:`FILES` (``"sample1"``, ``"sample2"``, ``"sample3"``, ``"events"``, ``"simulation"``,
+        ``"events_hdf5"``) or its file name.
     seed : int
         Random seed of the samples.
     progress : bool
@@ -482,28 +505,19 @@ def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = 
 
     Raises
     ------
-    SchemaError
+    ArgumentError
         For an unknown sample name or a bad ``KCDC_HEP_DEFAULT_SCALE``.
     """
-    from kcdc_hep.readers._cache import cache_dir
-
     key = {v: k for k, v in FILES.items()}.get(name, name)
     if key not in FILES:
-        msg = f"default_sample: unknown sample {name!r}; choose one of {', '.join(SAMPLE_NAMES)}"
-        raise SchemaError(msg)
+        msg = f"default_sample: unknown sample {name!r}; choose one of {', '.join(FILES)}"
+        raise ArgumentError(msg)
     scale = settings.default_scale()
-    folder = cache_dir() / "samples" / f"seed{seed}-scale{scale:g}"
-    if not all((folder / f).is_file() for f in FILES.values()):
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-"))
-        try:
-            generate(tmp, scale=scale, seed=seed, overwrite=True, progress=progress)
-            try:
-                os.replace(tmp, folder)
-            except OSError:  # another process finished first (or an incomplete folder is in the way)
-                if not all((folder / f).is_file() for f in FILES.values()):
-                    shutil.rmtree(folder, ignore_errors=True)
-                    os.replace(tmp, folder)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+    folder = settings.cache_dir() / "samples" / f"seed{seed}-scale{scale:g}"
+    hdf5 = key == "events_hdf5" or _with_hdf5(None)
+    wanted = (*SAMPLE_NAMES, "events_hdf5") if hdf5 else SAMPLE_NAMES
+    if not all((folder / FILES[k]).is_file() for k in wanted):
+        # every file is written atomically: a file that is there is complete, and an interrupted first use only
+        # leaves files missing, which this writes again
+        generate(folder, scale=scale, seed=seed, overwrite=True, progress=progress, hdf5=hdf5)
     return folder / FILES[key]

@@ -1,9 +1,10 @@
-"""Write events to ROOT, Parquet or CSV: atomically (temporary file + rename), never silently overwriting.
+"""Write events to ROOT, HDF5, Parquet or CSV: atomically (temporary file + rename), never silently overwriting.
 
 ROOT files are TTrees that ROOT C++ reads (written with ``uproot.mktree``, never the RNTuple that plain assignment
-makes). Branches carry KCDC names (``E``, ``Ne``, ``Nmu``, ``Ze``, ...). Events with per-station lists or
-calorimeter values are written in the KCDC layout: general tree ``KCDC``, mapping tree ``KCDCM`` (entry of each
-component tree, or -1) and component trees ``Array`` and ``Calor`` holding only the events that have them.
+makes). Branches carry KCDC names (``E``, ``Ne``, ``Nmu``, ``Ze``, ...). Events with per-station lists,
+calorimeter or Grande values are written in the KCDC layout: general tree ``KCDC``, mapping tree ``KCDCM`` (entry
+of each component tree, or -1) and component trees ``Array``, ``Calor`` and ``Grande`` holding only the events that
+have them. HDF5 files (:mod:`kcdc_hep.writers.hdf5`) have the same layout, with a group per tree.
 """
 
 from __future__ import annotations
@@ -25,9 +26,17 @@ from kcdc_hep.writers.histograms import write_histograms
 __all__ = ["write", "write_chunks", "write_histograms"]
 
 _FORMATS = {".root": "root", ".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+_FORMATS |= {".h5": "hdf5", ".hdf5": "hdf5", ".hdf": "hdf5"}
 #: Component trees of the KCDC layout and the fields each holds.
 ARRAY_FIELDS = ("n_stations", *schema.STATION_FIELDS)
 CALOR_FIELDS = ("ehad", "nhad")
+GRANDE_FIELDS = schema.GRANDE_FIELDS
+#: Component trees of the KCDC layout: tree name, its mapping branch in ``KCDCM``, the fields it holds, its title.
+COMPONENT_TREES = (
+    ("Array", "ArrayIdx", ARRAY_FIELDS, "KCDC array data (per-station lists)"),
+    ("Calor", "CalorIdx", CALOR_FIELDS, "KCDC calorimeter data"),
+    ("Grande", "GrandeIdx", GRANDE_FIELDS, "KCDC KASCADE-Grande data"),
+)
 #: Compression of ROOT output: ZSTD(5) is as small as ZLIB and 5x faster to write (DESIGN §5); ROOT reads it.
 DEFAULT_ROOT_COMPRESSION = ("ZSTD", 5)
 
@@ -41,7 +50,7 @@ def write(
     compression: tuple[str, int] | None = DEFAULT_ROOT_COMPRESSION,
     step_size: int = 100_000,
 ) -> Path:
-    """Write events to ``destination`` (format from ``format`` or the suffix: .root, .parquet, .csv).
+    """Write events to ``destination`` (format from ``format`` or the suffix: .root, .h5, .parquet, .csv).
 
     Parameters
     ----------
@@ -52,9 +61,10 @@ def write(
     overwrite
         Replace an existing file.
     format
-        ``"root"``, ``"parquet"`` or ``"csv"``; default from the suffix.
+        ``"root"``, ``"hdf5"``, ``"parquet"`` or ``"csv"``; default from the suffix (``.h5``/``.hdf5`` for HDF5).
     compression
         ROOT compression as ``(algorithm, level)``, e.g. ``("ZLIB", 1)``, ``("LZ4", 1)``; ``None`` for none.
+        HDF5 files are always gzip-compressed (see :mod:`kcdc_hep.writers.hdf5`).
     step_size
         Events per write batch: one ROOT basket per branch (and one Parquet row group) holds this many events.
         100 000 keeps baskets near 1 MB for scalars, so readers decompress in small, parallel pieces.
@@ -83,8 +93,8 @@ def write_chunks(
     """
     path = Path(destination)
     fmt = format or _FORMATS.get(path.suffix.lower())
-    if fmt not in ("root", "parquet", "csv"):
-        msg = f"{path}: cannot tell the output format from the suffix {path.suffix!r}; use .root, .parquet or .csv"
+    if fmt not in ("root", "hdf5", "parquet", "csv"):
+        msg = f"{path}: cannot tell the output format from the suffix {path.suffix!r}; use .root, .h5, .parquet or .csv"
         raise SchemaError(msg)
     if path.exists() and not overwrite:
         msg = f"{path}: exists; pass overwrite=True (CLI: --overwrite) or choose another output name"
@@ -92,6 +102,10 @@ def write_chunks(
     with _atomic(path) as tmp:
         if fmt == "root":
             _write_root(chunks, tmp, compression=compression)
+        elif fmt == "hdf5":
+            from kcdc_hep.writers.hdf5 import write_hdf5
+
+            write_hdf5(chunks, tmp, where=str(path))
         elif fmt == "parquet":
             _write_parquet(chunks, tmp)
         else:
@@ -140,7 +154,7 @@ def _numpy(values: ak.Array, dtype: Any | None = None) -> np.ndarray:
 def _general_columns(events: ak.Array, *, where: str) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     for name in events.fields:
-        if name in ARRAY_FIELDS or name in CALOR_FIELDS:
+        if name in ARRAY_FIELDS or name in CALOR_FIELDS or name in GRANDE_FIELDS:
             continue
         values = events[name]
         if name == "time":
@@ -192,6 +206,28 @@ def _component(events: ak.Array, fields: tuple[str, ...]) -> tuple[np.ndarray, d
     return index, data
 
 
+def split_kcdc(
+    events: ak.Array, offsets: dict[str, int], *, where: str
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, dict[str, ak.Array]]]:
+    """One chunk of events in the KCDC layout: general columns, mapping columns and the component trees' fields.
+
+    ``offsets`` holds, per mapping branch, the component entries written before this chunk (updated here).
+    Components no event of the chunk has are left out; the mapping is empty when there are none.
+    """
+    general = _general_columns(events, where=where)
+    mapping: dict[str, np.ndarray] = {}
+    components: dict[str, dict[str, ak.Array]] = {}
+    for tree, key, fields, _ in COMPONENT_TREES:
+        comp = _component(events, fields)
+        if comp is None:
+            continue
+        index, data = comp
+        mapping[key] = np.where(index >= 0, index + offsets.get(key, 0), -1).astype(np.int32)
+        offsets[key] = offsets.get(key, 0) + int((index >= 0).sum())
+        components[tree] = data
+    return general, mapping, components
+
+
 def _write_root(chunks: Iterable[ak.Array], tmp: Path, *, compression: tuple[str, int] | None) -> None:
     import uproot
 
@@ -201,28 +237,21 @@ def _write_root(chunks: Iterable[ak.Array], tmp: Path, *, compression: tuple[str
         comp = getattr(uproot, algo.upper())(level)
     where = str(tmp)
     trees: dict[str, Any] = {}
-    offsets = {"ArrayIdx": 0, "CalorIdx": 0}
+    offsets: dict[str, int] = {}
+    titles = {tree: title for tree, _, _, title in COMPONENT_TREES}
     with uproot.recreate(tmp, compression=comp) as f:
         for events in chunks:
             _check_events(events)
-            general = _general_columns(events, where=where)
-            array = _component(events, ARRAY_FIELDS)
-            calor = _component(events, CALOR_FIELDS)
+            general, mapping, components = split_kcdc(events, offsets, where=where)
             _extend(f, trees, "KCDC", "KCDC general event data (kcdc_hep)", general)
-            if array is None and calor is None:
+            if not components:
                 continue
-            mapping: dict[str, np.ndarray] = {}
-            for key, comp_data in (("ArrayIdx", array), ("CalorIdx", calor)):
-                if comp_data is not None:
-                    index = comp_data[0]
-                    mapping[key] = np.where(index >= 0, index + offsets[key], -1).astype(np.int32)
-                    offsets[key] += int((index >= 0).sum())
             _extend(f, trees, "KCDCM", "KCDC mapping: entry in each component tree, -1 if none", mapping)
-            if array is not None:
-                _extend_array_tree(f, trees, array[1])
-            if calor is not None:
-                cols = {_branch_name(k): _numpy(v) for k, v in calor[1].items()}
-                _extend(f, trees, "Calor", "KCDC calorimeter data", cols)
+            for tree, data in components.items():
+                if tree == "Array":
+                    _extend_array_tree(f, trees, data)
+                else:
+                    _extend(f, trees, tree, titles[tree], {_branch_name(k): _numpy(v) for k, v in data.items()})
 
 
 def _extend(f: Any, trees: dict[str, Any], name: str, title: str, columns: dict[str, np.ndarray]) -> None:
@@ -232,12 +261,9 @@ def _extend(f: Any, trees: dict[str, Any], name: str, title: str, columns: dict[
         trees[name].extend(columns)
 
 
-def _extend_array_tree(f: Any, trees: dict[str, Any], data: dict[str, ak.Array]) -> None:
-    """Per-station lists as ``Float_t EDeposit[ArrivalN]`` arrays sharing the counter ``ArrivalN``."""
+def station_lists(data: dict[str, ak.Array]) -> tuple[np.ndarray, dict[str, ak.Array]]:
+    """The per-station fields of array data and their common list lengths (checked against ``n_stations``)."""
     jagged = {k: v for k, v in data.items() if k in schema.STATION_FIELDS}
-    if not jagged:
-        _extend(f, trees, "Array", "KCDC array data", {_branch_name(k): _numpy(v) for k, v in data.items()})
-        return
     counts = ak.to_numpy(ak.num(next(iter(jagged.values())), axis=1)).astype(np.int32)
     for k, v in jagged.items():
         if not np.array_equal(ak.to_numpy(ak.num(v, axis=1)), counts):
@@ -246,6 +272,15 @@ def _extend_array_tree(f: Any, trees: dict[str, Any], data: dict[str, ak.Array])
     if "n_stations" in data and not np.array_equal(_numpy(data["n_stations"]), counts):
         msg = "n_stations differs from the length of the per-station lists"
         raise SchemaError(msg)
+    return counts, jagged
+
+
+def _extend_array_tree(f: Any, trees: dict[str, Any], data: dict[str, ak.Array]) -> None:
+    """Per-station lists as ``Float_t EDeposit[ArrivalN]`` arrays sharing the counter ``ArrivalN``."""
+    if not any(k in schema.STATION_FIELDS for k in data):
+        _extend(f, trees, "Array", "KCDC array data", {_branch_name(k): _numpy(v) for k, v in data.items()})
+        return
+    _, jagged = station_lists(data)
     records = ak.zip({_branch_name(k): v for k, v in jagged.items()})
     if "Array" not in trees:
         trees["Array"] = f.mktree(

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 import kcdc_hep
-from kcdc_hep.simulation import samples
-from kcdc_hep.errors import ArgumentError, OutputExistsError, SchemaError
+from kcdc_hep import schema
+from kcdc_hep.errors import ArgumentError, MissingDependencyError, OutputExistsError
 from kcdc_hep.estimators import estimate_energy
+from kcdc_hep.readers import format_of
+from kcdc_hep.simulation import samples
 from kcdc_hep.simulation.generator import simulate
 
 N = 1500
@@ -30,7 +32,9 @@ def expected() -> dict[str, ak.Array]:
     return {
         "data": simulate(N, seed=samples._seed_of(SEED, "data"), kind="data"),
         "simulation": simulate(N, seed=samples._seed_of(SEED, "simulation"), kind="simulation"),
-        "events": simulate(N, seed=samples._seed_of(SEED, "events"), kind="data", stations=True, calorimeter=True),
+        "events": simulate(
+            N, seed=samples._seed_of(SEED, "events"), kind="data", stations=True, calorimeter=True, grande=True
+        ),
     }
 
 
@@ -48,9 +52,10 @@ def test_all_files_are_written_with_the_exact_headers(generated: dict[str, Path]
         assert lines[0] == sep.join(samples.HEADERS[name])
         assert len(lines) == N + 1
         assert all(len(line.split(sep)) == len(samples.HEADERS[name]) for line in lines[1:50])
-    with zipfile.ZipFile(generated["events"]) as zf:
-        (info,) = zf.infolist()
-        assert info.filename == "events.root" and info.compress_type == zipfile.ZIP_STORED
+    for name, member in (("events", "events.root"), ("events_hdf5", "events.h5")):
+        with zipfile.ZipFile(generated[name]) as zf:
+            (info,) = zf.infolist()
+            assert info.filename == member and info.compress_type == zipfile.ZIP_STORED
 
 
 def test_text_values_look_like_the_slides(generated: dict[str, Path]) -> None:
@@ -87,9 +92,9 @@ def test_existing_files_are_never_overwritten_silently(generated: dict[str, Path
 
 
 def test_bad_sizes_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(SchemaError, match="scale"):
+    with pytest.raises(ArgumentError, match="scale"):
         samples.generate(tmp_path, scale=0.0, progress=False)
-    with pytest.raises(SchemaError, match="not both"):
+    with pytest.raises(ArgumentError, match="not both"):
         samples.generate(tmp_path, scale=0.1, events=10, progress=False)
 
 
@@ -163,6 +168,39 @@ def test_the_kcdc_estimator_recomputes_every_energy_column(generated: dict[str, 
     assert np.max(np.abs(lgE - _column(ev, "lgE"))) < 1e-4
 
 
+def test_the_hdf5_zip_holds_the_events_of_the_root_zip_field_for_field(generated: dict[str, Path]) -> None:
+    from_root = kcdc_hep.read(generated["events"])
+    from_hdf5 = kcdc_hep.read(generated["events_hdf5"])
+    assert format_of(generated["events_hdf5"]) == "hdf5"
+    assert from_hdf5.fields == from_root.fields
+    assert str(from_hdf5.type) == str(from_root.type)  # the same dtypes and missing values
+    for field in from_root.fields:
+        assert ak.to_list(from_hdf5[field]) == ak.to_list(from_root[field]), field
+    assert {"station", "e_deposit", "grande_core_x", "ehad"} <= set(from_hdf5.fields)
+    chunks = list(kcdc_hep.iterate(generated["events_hdf5"], step_size=400))
+    assert [len(c) for c in chunks] == [400, 400, 400, 300]
+    assert ak.to_list(ak.concatenate(chunks).e_deposit) == ak.to_list(from_root.e_deposit)
+
+
+def test_events_have_a_grande_component_and_the_text_samples_do_not(generated: dict[str, Path]) -> None:
+    events = kcdc_hep.read(generated["events"])
+    assert set(schema.GRANDE_FIELDS) <= set(events.fields)
+    for name in ("sample1", "sample2", "sample3", "simulation"):
+        assert not set(schema.GRANDE_FIELDS) & set(kcdc_hep.read(generated[name]).fields), name
+
+
+def test_without_h5py_the_hdf5_twin_is_left_out_or_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "h5py", None)  # as if h5py were not installed
+    monkeypatch.setattr(samples.importlib.util, "find_spec", lambda name, *a: None if name == "h5py" else object())
+    files = samples.generate(tmp_path / "a", events=50, progress=False)
+    assert sorted(files) == sorted(samples.SAMPLE_NAMES)
+    with pytest.raises(MissingDependencyError, match=r"kcdc_hep\[hdf5\]"):
+        samples.generate(tmp_path / "b", events=50, progress=False, hdf5=True)
+    assert not (tmp_path / "b").exists() or not list((tmp_path / "b").iterdir())
+
+
 def test_events_root_has_the_kcdc_trees(generated: dict[str, Path], tmp_path: Path) -> None:
     import uproot
 
@@ -172,6 +210,7 @@ def test_events_root_has_the_kcdc_trees(generated: dict[str, Path], tmp_path: Pa
         trees = {k.split(";")[0]: f[k].num_entries for k in f.keys(cycle=True) if f[k].classname == "TTree"}
         assert trees["KCDC"] == trees["KCDCM"] == N
         assert 0.85 * N < trees["Array"] < 0.97 * N and 0.15 * N < trees["Calor"] < 0.32 * N
+        assert trees.get("Grande", 0) < 0.02 * N  # Grande sees only the few showers above ~10^16 eV
         assert type(f.file.compression).__name__ == "LZ4"
 
 
@@ -202,8 +241,9 @@ def test_default_sample_is_generated_once_and_reused(tmp_path: Path, monkeypatch
     assert samples.default_sample("sample2_simulation.csv", progress=False) == path
     assert path.stat().st_mtime_ns == stamp
     assert samples.default_sample("events", progress=False).is_file()
+    assert samples.default_sample("events_hdf5", progress=False).name == "SmallDataSample_withDataArrays_HDF5.zip"
     assert [p.name for p in (tmp_path / "samples").iterdir()] == ["seed2940-scale0.0003"]
-    with pytest.raises(SchemaError, match="unknown sample"):
+    with pytest.raises(ArgumentError, match="unknown sample"):
         samples.default_sample("sample9")
     monkeypatch.setenv("KCDC_HEP_DEFAULT_SCALE", "tiny")
     with pytest.raises(ArgumentError, match="KCDC_HEP_DEFAULT_SCALE"):
