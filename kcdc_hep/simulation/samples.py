@@ -66,11 +66,13 @@ __all__ = [
     "FULL_SIZES",
     "SAMPLE_NAMES",
     "default_sample",
+    "generator_fingerprint",
     "generate",
     "round_significant",
     "sample1_columns",
     "sample2_columns",
     "sample3_columns",
+    "sample_folder",
 ]
 
 #: File name of each sample.
@@ -480,11 +482,58 @@ def _make_events_files(targets: dict[str, Path], sizes: dict[str, int], seed: in
 
 
 # ------------------------------------------------------------------------------------------------ default sample
+#: the modules whose code decides what the generated files hold (the generator, the writers, the event model)
+_GENERATOR_SOURCES = ("simulation", "writers", "schema.py", "geometry.py", "estimators.py")
+
+
+def generator_fingerprint() -> str:
+    """A short hash of everything that decides the content of the generated files.
+
+    The source of the generator, the writers and the event model, and the versions of the libraries that write the
+    files (numpy, awkward, uproot, pyarrow, polars, h5py). Any change to them gives a new fingerprint, and so a new
+    sample folder.
+    """
+    import hashlib
+    from importlib import metadata
+
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for entry in _GENERATOR_SOURCES:
+        path = package / entry
+        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(source.relative_to(package).as_posix().encode())
+            digest.update(source.read_bytes())
+    for dist in ("numpy", "awkward", "uproot", "pyarrow", "polars", "h5py"):
+        try:
+            digest.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{dist}=none".encode())
+    return digest.hexdigest()[:12]
+
+
+def sample_folder(*, seed: int = 2940, scale: float | None = None) -> Path:
+    """The cache folder of the built-in samples for ``seed`` and ``scale`` (default: ``KCDC_HEP_DEFAULT_SCALE``)."""
+    scale = settings.default_scale() if scale is None else scale
+    return settings.cache_dir() / "samples" / f"seed{seed}-scale{scale:g}-{generator_fingerprint()}"
+
+
+def _prune_stale(folder: Path) -> None:
+    """Remove the sample folders of older generators for the same seed and scale (they are never read again)."""
+    prefix = folder.name.rsplit("-", 1)[0] + "-"
+    if not folder.parent.is_dir():
+        return
+    for other in folder.parent.iterdir():
+        if other != folder and other.is_dir() and (other.name.startswith(prefix) or other.name == prefix[:-1]):
+            shutil.rmtree(other, ignore_errors=True)
+
+
 def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = True) -> Path:
     """Path of a built-in sample, generated into the user cache on first use and reused afterwards.
 
-    The samples live in ``<cache>/samples/seed<seed>-scale<scale>`` (cache folder: ``KCDC_HEP_CACHE_DIR`` or the
-    user cache directory); ``KCDC_HEP_DEFAULT_SCALE`` (default 1.0, full size) chooses a smaller size for tests.
+    The samples live in :func:`sample_folder` (``<cache>/samples/seed<seed>-scale<scale>-<generator fingerprint>``;
+    cache folder: ``KCDC_HEP_CACHE_DIR`` or the user cache directory), so a changed generator never serves the files
+    of an older one; folders of older generators for the same seed and scale are removed.
+    ``KCDC_HEP_DEFAULT_SCALE`` (default 1.0, full size) chooses a smaller size for tests.
     Every file is written under a temporary name and renamed when complete, so an interrupted first use leaves no
     half-written sample behind.
 
@@ -513,7 +562,8 @@ def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = 
         msg = f"default_sample: unknown sample {name!r}; choose one of {', '.join(FILES)}"
         raise ArgumentError(msg)
     scale = settings.default_scale()
-    folder = settings.cache_dir() / "samples" / f"seed{seed}-scale{scale:g}"
+    folder = sample_folder(seed=seed, scale=scale)
+    _prune_stale(folder)
     hdf5 = key == "events_hdf5" or _with_hdf5(None)
     wanted = (*SAMPLE_NAMES, "events_hdf5") if hdf5 else SAMPLE_NAMES
     if not all((folder / FILES[k]).is_file() for k in wanted):

@@ -236,13 +236,14 @@ def test_default_sample_is_generated_once_and_reused(tmp_path: Path, monkeypatch
     monkeypatch.setenv("KCDC_HEP_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("KCDC_HEP_DEFAULT_SCALE", "0.0003")
     path = samples.default_sample("sample2", progress=False)
-    assert path.name == "sample2_simulation.csv" and path.parent.name == "seed2940-scale0.0003"
+    assert path.name == "sample2_simulation.csv" and path.parent == samples.sample_folder(seed=2940, scale=0.0003)
+    assert path.parent.name == f"seed2940-scale0.0003-{samples.generator_fingerprint()}"
     stamp = path.stat().st_mtime_ns
     assert samples.default_sample("sample2_simulation.csv", progress=False) == path
     assert path.stat().st_mtime_ns == stamp
     assert samples.default_sample("events", progress=False).is_file()
     assert samples.default_sample("events_hdf5", progress=False).name == "SmallDataSample_withDataArrays_HDF5.zip"
-    assert [p.name for p in (tmp_path / "samples").iterdir()] == ["seed2940-scale0.0003"]
+    assert [p.name for p in (tmp_path / "samples").iterdir()] == [path.parent.name]
     with pytest.raises(ArgumentError, match="unknown sample"):
         samples.default_sample("sample9")
     monkeypatch.setenv("KCDC_HEP_DEFAULT_SCALE", "tiny")
@@ -253,11 +254,31 @@ def test_default_sample_is_generated_once_and_reused(tmp_path: Path, monkeypatch
 def test_half_written_cache_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KCDC_HEP_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("KCDC_HEP_DEFAULT_SCALE", "0.0002")
-    broken = tmp_path / "samples" / "seed2940-scale0.0002"
+    broken = samples.sample_folder(seed=2940, scale=0.0002)
     broken.mkdir(parents=True)
     (broken / samples.FILES["sample1"]).write_text("E Ne\n")  # an interrupted earlier run
     path = samples.default_sample("sample1", progress=False)
     assert len(path.read_text().splitlines()) == round(samples.FULL_SIZES["sample1"] * 0.0002) + 1
+
+
+def test_a_changed_generator_gets_a_new_folder_and_the_old_one_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KCDC_HEP_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("KCDC_HEP_DEFAULT_SCALE", "0.0002")
+    stale = tmp_path / "samples" / "seed2940-scale0.0002-000000000000"  # written by an older generator
+    stale.mkdir(parents=True)
+    (stale / samples.FILES["sample1"]).write_text("E Ne Nmu Ze\n14 4 3 10\n")
+    legacy = tmp_path / "samples" / "seed2940-scale0.0002"  # the key before fingerprints
+    legacy.mkdir()
+    other_scale = tmp_path / "samples" / "seed2940-scale0.0003-000000000000"
+    other_scale.mkdir()
+    path = samples.default_sample("sample1", progress=False)
+    assert path.parent.name.endswith(samples.generator_fingerprint()) and path.parent != stale
+    assert not stale.exists() and not legacy.exists() and other_scale.exists()
+    assert len(path.read_text().splitlines()) == round(samples.FULL_SIZES["sample1"] * 0.0002) + 1
+    monkeypatch.setattr(samples, "_GENERATOR_SOURCES", ("simulation",))  # as if the generator's code changed
+    assert samples.generator_fingerprint() != path.parent.name.rsplit("-", 1)[1]
 
 
 def test_round_significant_keeps_six_digits() -> None:
