@@ -12,7 +12,7 @@ import awkward as ak
 import numpy as np
 
 from kcdc_hep import schema
-from kcdc_hep.readers import DEFAULT_STEP, format_of, iterate, resolve
+from kcdc_hep.readers import DEFAULT_STEP, format_of, iterate, open_source, resolve
 
 __all__ = ["FieldSummary", "FileSummary", "describe_file", "summarize"]
 
@@ -115,9 +115,7 @@ def _trees(path: str) -> list[str]:
         return []
     import uproot
 
-    from kcdc_hep.readers import _open_source
-
-    with _open_source(src) as (fh, resolved):
+    with open_source(src) as (fh, resolved):
         target = fh if resolved.kind == "zip" else resolved.path
         with uproot.open(target) as f:
             out = []
