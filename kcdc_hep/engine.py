@@ -139,7 +139,7 @@ def map_reduce(
     workers : int, optional
         Start a local Dask cluster with this many worker processes (one thread each) for the run.
     progress : bool
-        Show a progress bar (tqdm).
+        Show a progress bar (on a terminal).
 
     Returns
     -------
@@ -148,6 +148,8 @@ def map_reduce(
 
     Raises
     ------
+    ArgumentError
+        ``step_size`` or ``workers`` is not a positive number, or both ``workers`` and ``scheduler`` were given.
     EmptyFileError
         The sources hold no events.
     MissingDependencyError
@@ -215,19 +217,11 @@ def map_ordered(
     """``func(item)`` for every item, computed on a Dask cluster (one task each), yielded in the order of ``items``.
 
     Each result is yielded as soon as it and all results before it are done, and its task is released then, so
-    at most the results that finished out of order wait in memory. ``workers``/``scheduler`` as in
-    :func:`dask_client`; ``func`` must be picklable.
-
-    Raises
-    ------
-    ArgumentError
-        ``workers`` together with ``scheduler``, or ``workers`` not a positive number.
-    MissingDependencyError
-        Dask (``distributed``) is not installed.
+    at most the results that finished out of order wait in memory. ``workers``/``scheduler`` (and the errors)
+    as in :func:`dask_client`; ``func`` must be picklable.
     """
     from kcdc_hep._optional import import_optional
 
-    check_cluster(workers=workers, scheduler=scheduler, caller="map_ordered")
     distributed = import_optional("distributed")
     if not items:
         return

@@ -9,6 +9,12 @@ Formats are detected from the content (magic bytes, header line), not the suffix
 (TXT/CSV, with or without a pandas index column), KCDC ASCII exports (single table, legacy layout, or per-component
 files in a folder), ROOT (KCDC multi-tree files, flat TTrees, RNTuples), Parquet, and a ``.zip`` holding any of
 these (``"archive.zip"`` or ``"archive.zip:member/path"``).
+
+This module dispatches by format; the file knowledge sits in its modules: :mod:`~kcdc_hep.readers.sources` (paths,
+folders, zip archives, format detection), :mod:`~kcdc_hep.readers.text`, :mod:`~kcdc_hep.readers.components` (KCDC
+per-component ASCII exports), :mod:`~kcdc_hep.readers.root` with :mod:`~kcdc_hep.readers.kcdc_cursor` (the KCDC
+ROOT reader), :mod:`~kcdc_hep.readers.parquet`, :mod:`~kcdc_hep.readers.columns` (source columns to the event
+model) and :mod:`~kcdc_hep.readers.partitions` (splitting inputs for :func:`kcdc_hep.engine.map_reduce`).
 """
 
 from __future__ import annotations
@@ -103,7 +109,7 @@ def read(
 
 
 def iterate(
-    source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    source: Sources,
     *,
     step_size: int = DEFAULT_STEP,
     columns: Sequence[str] | None = None,
