@@ -45,9 +45,9 @@ from kcdc_hep._util import atomic_write, check_output, progress_bar
 from kcdc_hep.analyses.example.root_histograms import Accumulator, HistogramSpec, RootAxis
 from kcdc_hep.errors import ArgumentError, CorruptFileError, MissingColumnError, MissingFileError, closest_first
 from kcdc_hep.readers import open_source, resolve
-from kcdc_hep.readers import root as _root
 from kcdc_hep.readers.kcdc_cursor import Component, ComponentRows, KcdcChunk, KcdcReader
 from kcdc_hep.readers.partitions import check_step
+from kcdc_hep.readers.root import find_mapping_branches, layout, open_file
 
 __all__ = [
     "DEFAULT_OUTPUT",
@@ -156,9 +156,12 @@ def run(
 
     Raises
     ------
+    ArgumentError
+        ``step_size`` or ``workers`` is not a positive number, both ``workers`` and ``scheduler`` were given, or
+        ``path_to_data`` names a folder or a zip whose data member is not a ROOT file.
     OutputExistsError
         The output exists and ``overwrite`` is false.
-    MissingFileError, CorruptFileError, MissingColumnError
+    MissingFileError, CorruptFileError, MissingColumnError, UnknownFormatError
         The input is missing, not a readable ROOT file, or lacks a tree or branch the example needs.
     MissingDependencyError
         ``workers`` or ``scheduler`` was given and Dask (``distributed``) is not installed.
@@ -171,7 +174,7 @@ def run(
     accumulators = {spec.name: Accumulator(spec) for spec in HISTOGRAMS}
     with ExitStack() as stack:
         root_path = _local_root_file(path_to_data, stack)
-        trees = _trees(stack.enter_context(_root.open_file(root_path, where=where)), where=where)
+        trees = _trees(stack.enter_context(open_file(root_path, where=where)), where=where)
         sizes = trees.sizes()
         print(f"Input file:{where}")
         print(f"KCDC-Entries read from files: {sizes['KCDC']}")
@@ -227,7 +230,7 @@ def _fill_range(
     lo, hi = entries
     out = []
     with ExitStack() as stack:
-        trees = _trees(stack.enter_context(_root.open_file(root_path, where=where)), where=where)
+        trees = _trees(stack.enter_context(open_file(root_path, where=where)), where=where)
         read_pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="kcdc-read"))
         fill_pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="kcdc-fill"))
         for chunk in trees.reader(where=where, pool=read_pool).chunks(lo, hi, step=step_size):
@@ -295,9 +298,9 @@ def _trees(file: Any, *, where: str) -> _Trees:
     As the macro: without the mapping tree the component trees cannot be joined, and a component is read only when
     the mapping has a branch for it.
     """
-    lay = _root.layout(file, where=where)
+    lay = layout(file, where=where)
     _require(lay.general, GENERAL_BRANCHES, where=f"{where}:{lay.general_name}")
-    mapping_branches = _root.find_mapping_branches(lay)
+    mapping_branches = find_mapping_branches(lay)
     components: dict[str, Component] = {}
     if lay.mapping is not None:
         for role, branches in (("array", ARRAY_BRANCHES), ("calorimeter", CALOR_BRANCHES)):
