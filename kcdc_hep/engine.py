@@ -18,71 +18,45 @@ an existing cluster (``"tcp://host:8786"`` or a :class:`distributed.Client`), e.
 a batch system (``docs/scaling.md``). Process-based clusters re-import the calling script in every worker: keep
 the code of a script under ``if __name__ == "__main__":``.
 
-Partitions are found without reading the events: ROOT entry counts (uproot ``num_entries``), Parquet metadata,
-and for text tables one scan for line ends, which gives the byte range of every block of ``step_size`` rows so
-that each worker parses only its own rows.
+The partitions come from :func:`kcdc_hep.readers.partitions` (the readers know the file formats; the engine knows
+none). A job that must keep pieces in partition order (say, the event times of each chunk) returns them in an
+:class:`Ordered` list, which merges by concatenation.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kcdc_hep.errors import EmptyFileError
+from kcdc_hep._util import progress_bar
+from kcdc_hep.errors import ArgumentError, EmptyFileError
+from kcdc_hep.readers import DEFAULT_STEP, Partition, Sources, iterate, partitions, read_partition
+from kcdc_hep.readers.partitions import check_step
 
-__all__ = ["DEFAULT_STEP", "Partition", "map_reduce", "merge", "partitions"]
-
-#: Default number of events per partition (and per chunk handed to ``func``).
-DEFAULT_STEP = 500_000
-#: Bytes scanned at a time when counting the rows of a text table.
-_SCAN_BYTES = 1 << 26
-
-Sources = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+__all__ = ["Ordered", "check_cluster", "dask_client", "map_ordered", "map_reduce", "merge"]
 
 
-@dataclass(frozen=True)
-class Partition:
-    """Events ``[entry_start, entry_stop)`` of one input: the unit of work of :func:`map_reduce`.
+class Ordered(list[Any]):
+    """Pieces of a result that must stay in partition order: :func:`merge` concatenates two ``Ordered`` lists.
 
-    Attributes
-    ----------
-    source : str
-        Path of the file (or ``"archive.zip:member"``, or a folder of KCDC component files).
-    entry_start, entry_stop : int, int or None
-        Event range; ``entry_stop=None`` means "to the end" (zip text members and component folders, whose rows
-        cannot be counted without decompressing or joining them; such a partition is processed in chunks).
-    format : str
-        ``"text"``, ``"root"``, ``"parquet"`` or ``"other"`` (read through :func:`kcdc_hep.read`/``iterate``).
-    byte_start, byte_stop : int or None
-        For text files: the byte range holding exactly these rows.
+    A job returns ``Ordered([piece])`` for its chunk; the merged result holds the pieces of every chunk in the
+    order of the partitions (files in the given order, events in file order), wherever they were computed.
+
+    >>> merge(Ordered(["a"]), Ordered(["b"]))
+    ['a', 'b']
     """
-
-    source: str
-    entry_start: int
-    entry_stop: int | None
-    format: str
-    byte_start: int | None = None
-    byte_stop: int | None = None
-
-    @property
-    def num_entries(self) -> int | None:
-        """Number of events in the partition (``None`` when not known before reading)."""
-        return None if self.entry_stop is None else self.entry_stop - self.entry_start
 
 
 # ---------------------------------------------------------------------------------------------------- merging
 def merge(a: Any, b: Any) -> Any:
     """Merge two results: ``+`` for histograms, numbers and arrays; recursively for dicts, tuples and lists.
 
-    ``None`` is the neutral element. Dicts are merged key by key (a key present in one only is kept); sets are
-    joined (``|``).
+    ``None`` is the neutral element. Dicts are merged key by key (a key present in one only is kept, in insertion
+    order: dicts of unique keys concatenate); sets are joined (``|``); :class:`Ordered` lists are concatenated.
 
     >>> merge({"n": 2, "sums": (1.5, 3)}, {"n": 3, "sums": (0.5, 1)})
     {'n': 5, 'sums': (2.0, 4)}
@@ -91,6 +65,8 @@ def merge(a: Any, b: Any) -> Any:
         return b
     if b is None:
         return a
+    if isinstance(a, Ordered) and isinstance(b, Ordered):
+        return Ordered([*a, *b])
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         out = dict(a)
         for key, value in b.items():
@@ -121,173 +97,19 @@ def merge(a: Any, b: Any) -> Any:
         raise TypeError(msg) from err
 
 
-# ---------------------------------------------------------------------------------------------------- partitions
-def partitions(sources: Sources, *, step_size: int = DEFAULT_STEP) -> list[Partition]:
-    """Split inputs into partitions of at most ``step_size`` events, without reading the events.
-
-    Parameters
-    ----------
-    sources : path, glob pattern, or list of them
-        Files as :func:`kcdc_hep.iterate` accepts them (text, ROOT, Parquet, ``.zip``, component folders).
-    step_size : int
-        Events per partition. Boundaries fall at multiples of ``step_size`` from the start of each file, exactly
-        where :func:`kcdc_hep.iterate` cuts its chunks.
-
-    Returns
-    -------
-    list of Partition
-        In file order, then event order.
-    """
-    from kcdc_hep.readers import expand
-
-    _check_step(step_size)
-    out: list[Partition] = []
-    for path in expand(sources):
-        out += _file_partitions(path, step_size)
-    return out
-
-
-def _check_step(step_size: int) -> None:
-    if not isinstance(step_size, int | np.integer) or step_size < 1:
-        msg = f"step_size must be a positive number of events, not {step_size!r}"
-        raise ValueError(msg)
-
-
-def _file_partitions(path: str, step: int) -> list[Partition]:
-    from kcdc_hep.readers import _open_source, _text, detect, resolve
-
-    src = resolve(path)
-    if src.kind == "folder":
-        return [Partition(path, 0, None, "other")]
-    with _open_source(src) as (fh, resolved):
-        if resolved.kind == "zipfolder":
-            return [Partition(path, 0, None, "other")]
-        head = _text.read_head(fh)
-        kind = detect(head, where=resolved.where)
-        if kind == "root":
-            n = _root_entries(fh if resolved.kind == "zip" else resolved.path, resolved.where)
-            fmt = "root" if resolved.kind == "file" else "other"
-            return [Partition(path, a, min(a + step, n), fmt) for a in range(0, n, step)]
-        if kind == "parquet" and resolved.kind == "file":
-            import pyarrow.parquet as pq
-
-            n = pq.ParquetFile(resolved.path).metadata.num_rows
-            return [Partition(path, a, min(a + step, n), "parquet") for a in range(0, n, step)]
-        if kind == "text" and resolved.kind == "file":
-            lay = _text.sniff(head, where=resolved.where)
-            return [
-                Partition(path, a, b, "text", lo, hi)
-                for a, b, lo, hi in _text_ranges(resolved.path, lay.header_bytes, step)
-            ]
-    return [Partition(path, 0, None, "other")]
-
-
-def _root_entries(target: Any, where: str) -> int:
-    from kcdc_hep.readers import _root
-
-    with _root.open_file(target, where=where) as file:
-        return _root.layout(file, where=where).num_entries
-
-
-def _text_ranges(path: Path, data_start: int, step: int) -> list[tuple[int, int, int, int]]:
-    """``(entry_start, entry_stop, byte_start, byte_stop)`` of blocks of ``step`` rows (one scan for line ends).
-
-    A row is a line; the last one may lack its line end. Every byte of the data lies in exactly one range.
-    """
-    size = path.stat().st_size
-    bounds = [data_start]  # byte offsets where rows 0, step, 2*step, ... start
-    rows = 0  # line ends seen so far
-    last_end = data_start - 1  # offset of the last line end seen
-    with open(path, "rb") as fh:
-        fh.seek(data_start)
-        offset = data_start
-        while block := fh.read(_SCAN_BYTES):
-            n = block.count(b"\n")
-            if n:
-                last_end = offset + block.rfind(b"\n")
-                wanted = np.arange(len(bounds) * step, rows + n + 1, step)  # line-end counts that close a range
-                if len(wanted):
-                    ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
-                    bounds += (offset + ends[wanted - rows - 1] + 1).tolist()
-            rows += n
-            offset += len(block)
-        fh.seek(last_end + 1)
-        total = rows + (1 if fh.read().strip() else 0)  # a last row without its line end
-    bounds = [b for b in bounds if b < size] or [data_start]
-    out = []
-    for i, lo in enumerate(bounds):
-        a = i * step
-        if a >= total:
-            break
-        hi = bounds[i + 1] if i + 1 < len(bounds) else size
-        out.append((a, min(a + step, total), lo, hi))
-    return out
-
-
-# ---------------------------------------------------------------------------------------------------- reading
-def _read_partition(part: Partition, columns: Sequence[str] | None, step: int) -> Iterator[Any]:
-    """The events of one partition, in chunks of at most ``step`` events."""
-    import kcdc_hep
-
-    if part.format == "text":
-        yield _read_text_range(part, columns)
-    elif part.format == "parquet":
-        yield _read_parquet_range(part, columns)
-    elif part.entry_stop is not None:
-        yield kcdc_hep.read(part.source, columns=columns, entry_start=part.entry_start, entry_stop=part.entry_stop)
-    else:
-        yield from kcdc_hep.iterate(part.source, step_size=step, columns=columns)
-
-
-def _read_text_range(part: Partition, columns: Sequence[str] | None) -> Any:
-    from kcdc_hep.readers import _text
-    from kcdc_hep.readers.columns import plan_columns, to_events
-
-    assert part.byte_start is not None and part.byte_stop is not None  # internal invariant: set by partitions()
-    with open(part.source, "rb") as fh:
-        head = _text.read_head(fh)
-        lay = _text.sniff(head, where=part.source)
-        plan = plan_columns(lay.data_names, columns, where=part.source)
-        fh.seek(part.byte_start)
-        block = fh.read(part.byte_stop - part.byte_start)
-    table = _text.parse_block(block, lay, plan.source_columns, first_line=lay.header_lines + 1 + part.entry_start)
-    return to_events(_text.table_columns(table), plan, where=part.source, minus_one_missing=True)
-
-
-def _read_parquet_range(part: Partition, columns: Sequence[str] | None) -> Any:
-    import pyarrow.parquet as pq
-
-    from kcdc_hep.readers.columns import plan_columns, to_events
-
-    assert part.entry_stop is not None  # internal invariant: set by partitions()
-    pf = pq.ParquetFile(part.source)
-    plan = plan_columns(pf.schema_arrow.names, columns, where=part.source)
-    groups, first, lo = [], None, 0
-    for g in range(pf.metadata.num_row_groups):
-        hi = lo + pf.metadata.row_group(g).num_rows
-        if hi > part.entry_start and lo < part.entry_stop:
-            groups.append(g)
-            first = lo if first is None else first
-        lo = hi
-    table = pf.read_row_groups(groups, columns=plan.source_columns)
-    table = table.slice(part.entry_start - (first or 0), part.entry_stop - part.entry_start)
-    cols = {name: table.column(name) for name in table.column_names}
-    return to_events(cols, plan, where=part.source)
-
-
+# ---------------------------------------------------------------------------------------------------- map_reduce
 _NOTHING = object()
 
 
 def _run_partition(part: Partition, *, job: Callable[[Any], Any], columns: Sequence[str] | None, step: int) -> Any:
     """Apply ``job`` to the chunks of one partition and merge them (runs on a worker)."""
     result: Any = _NOTHING
-    for chunk in _read_partition(part, columns, step):
+    for chunk in read_partition(part, columns=columns, step_size=step):
         value = job(chunk)
         result = value if result is _NOTHING else merge(result, value)
     return result
 
 
-# ---------------------------------------------------------------------------------------------------- map_reduce
 def map_reduce(
     func: Callable[[Any], Any],
     sources: Sources,
@@ -317,7 +139,7 @@ def map_reduce(
     workers : int, optional
         Start a local Dask cluster with this many worker processes (one thread each) for the run.
     progress : bool
-        Show a progress bar (tqdm).
+        Show a progress bar (on a terminal).
 
     Returns
     -------
@@ -326,24 +148,26 @@ def map_reduce(
 
     Raises
     ------
+    ArgumentError
+        ``step_size`` or ``workers`` is not a positive number, or both ``workers`` and ``scheduler`` were given.
     EmptyFileError
         The sources hold no events.
     MissingDependencyError
         ``scheduler`` or ``workers`` was given and Dask (``distributed``) is not installed.
     """
-    _check_step(step_size)
-    if scheduler is not None and workers is not None:
-        msg = "map_reduce: pass either scheduler= (an existing cluster) or workers= (a local cluster), not both"
-        raise ValueError(msg)
-    if workers is not None and (not isinstance(workers, int | np.integer) or workers < 1):
-        msg = f"map_reduce: workers must be a positive number of processes, not {workers!r}"
-        raise ValueError(msg)
+    check_step(step_size)
+    check_cluster(workers=workers, scheduler=scheduler, caller="map_reduce")
     if scheduler is None and workers is None:
         result = _local(func, sources, step_size=step_size, columns=columns, progress=progress)
     else:
-        result = _distributed(
-            func, sources, step_size=step_size, columns=columns, scheduler=scheduler, workers=workers, progress=progress
-        )
+        job = functools.partial(_run_partition, job=func, columns=columns, step=step_size)
+        parts = partitions(sources, step_size=step_size)
+        result = _NOTHING
+        for value in map_ordered(
+            job, parts, workers=workers, scheduler=scheduler, progress=progress, desc="partitions", unit="part"
+        ):
+            if value is not _NOTHING:  # merge in partition order: the same numbers however the tasks were scheduled
+                result = value if result is _NOTHING else merge(result, value)
     if result is _NOTHING:
         msg = f"map_reduce: {sources!r} holds no events; check the paths and that the files are not empty"
         raise EmptyFileError(msg)
@@ -351,13 +175,9 @@ def map_reduce(
 
 
 def _local(func: Callable[[Any], Any], sources: Sources, *, step_size: int, columns: Any, progress: bool) -> Any:
-    import kcdc_hep
-
-    chunks = kcdc_hep.iterate(sources, step_size=step_size, columns=columns)
-    if progress:
-        from tqdm.auto import tqdm
-
-        chunks = tqdm(chunks, desc="chunks", unit="chunk")
+    chunks = progress_bar(
+        iterate(sources, step_size=step_size, columns=columns), enabled=progress, desc="chunks", unit="chunk"
+    )
     result: Any = _NOTHING
     for chunk in chunks:
         value = func(chunk)
@@ -365,48 +185,62 @@ def _local(func: Callable[[Any], Any], sources: Sources, *, step_size: int, colu
     return result
 
 
-def _distributed(
+# ---------------------------------------------------------------------------------------------------- Dask
+def check_cluster(*, workers: int | None, scheduler: str | Any | None, caller: str) -> None:
+    """Refuse ``workers`` together with ``scheduler``, and a ``workers`` that is not a positive whole number.
+
+    ``caller`` names the function in the message (``"map_reduce"``, ``"run"``, ...).
+
+    Raises
+    ------
+    ArgumentError
+        On either.
+    """
+    if workers is not None and scheduler is not None:
+        msg = f"{caller}: pass either workers= (a local Dask cluster) or scheduler= (an existing one), not both"
+        raise ArgumentError(msg)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1):
+        msg = f"{caller}: workers must be a positive number of processes, not {workers!r}"
+        raise ArgumentError(msg)
+
+
+def map_ordered(
     func: Callable[[Any], Any],
-    sources: Sources,
+    items: Sequence[Any],
     *,
-    step_size: int,
-    columns: Any,
-    scheduler: str | Any | None,
-    workers: int | None,
-    progress: bool,
-) -> Any:
+    workers: int | None = None,
+    scheduler: str | Any | None = None,
+    progress: bool = False,
+    desc: str = "tasks",
+    unit: str = "task",
+) -> Iterator[Any]:
+    """``func(item)`` for every item, computed on a Dask cluster (one task each), yielded in the order of ``items``.
+
+    Each result is yielded as soon as it and all results before it are done, and its task is released then, so
+    at most the results that finished out of order wait in memory. ``workers``/``scheduler`` (and the errors)
+    as in :func:`dask_client`; ``func`` must be picklable.
+    """
     from kcdc_hep._optional import import_optional
 
     distributed = import_optional("distributed")
-    parts = partitions(sources, step_size=step_size)
-    if not parts:
-        return _NOTHING
-    with dask_client(workers=workers if scheduler is None else None, scheduler=scheduler) as client:
-        job = functools.partial(_run_partition, job=func, columns=columns, step=step_size)
-        futures = client.map(job, parts, pure=False)
+    if not items:
+        return
+    with dask_client(workers=workers, scheduler=scheduler) as client:
+        futures = client.map(func, items, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         done: dict[int, Any] = {}
-        result: Any = _NOTHING
         next_i = 0
-        finished = distributed.as_completed(futures)
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(futures), desc="partitions", unit="part")
-        for future in finished:
-            done[index[future.key]] = future.result()
-            future.release()
-            if bar is not None:
+        bar = progress_bar(enabled=progress, desc=desc, total=len(futures), unit=unit)
+        try:
+            for future in distributed.as_completed(futures):
+                done[index[future.key]] = future.result()
+                future.release()
                 bar.update(1)
-            while next_i in done:  # merge in partition order: the same numbers however the tasks were scheduled
-                value = done.pop(next_i)
-                if value is not _NOTHING:
-                    result = value if result is _NOTHING else merge(result, value)
-                next_i += 1
-        if bar is not None:
+                while next_i in done:
+                    yield done.pop(next_i)
+                    next_i += 1
+        finally:
             bar.close()
-        return result
 
 
 @contextlib.contextmanager
@@ -416,9 +250,17 @@ def dask_client(*, workers: int | None = None, scheduler: str | Any | None = Non
     ``workers=N`` starts a ``LocalCluster`` of N single-threaded processes (closed at the end); ``scheduler`` is an
     address (``"tcp://host:8786"``, a client is connected and closed at the end) or a ``Client`` (used as it is
     and left open). With neither, one local worker process is started.
+
+    Raises
+    ------
+    ArgumentError
+        ``workers`` together with ``scheduler``, or ``workers`` not a positive number.
+    MissingDependencyError
+        Dask (``distributed``) is not installed.
     """
     from kcdc_hep._optional import import_optional
 
+    check_cluster(workers=workers, scheduler=scheduler, caller="dask_client")
     distributed = import_optional("distributed")
     if scheduler is not None and not isinstance(scheduler, str):
         yield scheduler

@@ -1,8 +1,7 @@
-"""The map-reduce engine: partitions that tile the inputs, local = streamed = one-shot = Dask, bin for bin."""
+"""The map-reduce engine: local = streamed = one-shot = partition by partition = Dask, bin for bin."""
 
 from __future__ import annotations
 
-import itertools
 import sys
 import zipfile
 from collections.abc import Iterator
@@ -13,8 +12,8 @@ import numpy as np
 import pytest
 
 import kcdc_hep
-from kcdc_hep import engine, histograms
-from kcdc_hep.errors import EmptyFileError, MissingDependencyError
+from kcdc_hep import engine, histograms, readers
+from kcdc_hep.errors import ArgumentError, EmptyFileError, MissingDependencyError
 
 # ------------------------------------------------------------------------------------------------ jobs (picklable)
 
@@ -107,49 +106,6 @@ def _all(files: dict[str, Path]) -> list[str]:
     return [str(files[k]) for k in ("txt1", "root", "txt2", "parquet", "zip")]
 
 
-# ------------------------------------------------------------------------------------------------ partitions
-
-
-@pytest.mark.parametrize("step", [1, 7, 1000, 23_456, 10**6])
-def test_text_partitions_tile_the_file(files: dict[str, Path], step: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "_SCAN_BYTES", 4099)  # many scan blocks: boundaries across block edges
-    parts = engine.partitions(files["txt1"], step_size=step)
-    data = files["txt1"].read_bytes()
-    assert parts[0].byte_start == data.index(b"\n") + 1
-    assert parts[-1].byte_stop == len(data)
-    assert all(p.byte_stop == q.byte_start for p, q in itertools.pairwise(parts))
-    assert [p.entry_start for p in parts] == list(range(0, 23_456, step))
-    assert sum(p.num_entries or 0 for p in parts) == 23_456
-    for p in parts[:3] + parts[-2:]:
-        assert data[p.byte_start : p.byte_stop].count(b"\n") == p.num_entries
-
-
-def test_text_without_final_line_end(tmp_path: Path) -> None:
-    path = tmp_path / "s.txt"
-    path.write_text("E Ne Nmu Ze\n14.1 4.1 3.1 10\n14.2 4.2 3.2 20\n14.3 4.3 3.3 30")
-    parts = engine.partitions(path, step_size=2)
-    assert [(p.entry_start, p.entry_stop) for p in parts] == [(0, 2), (2, 3)]
-    result = engine.map_reduce(len, path, step_size=2)
-    assert result == 3
-
-
-def test_root_parquet_zip_partitions_from_metadata(files: dict[str, Path]) -> None:
-    assert [(p.entry_start, p.entry_stop, p.format) for p in engine.partitions(files["root"], step_size=6000)] == [
-        (0, 6000, "root"),
-        (6000, 12000, "root"),
-        (12000, 15000, "root"),
-    ]
-    assert [p.num_entries for p in engine.partitions(files["parquet"], step_size=10_000)] == [10_000, 8_456]
-    assert [p.num_entries for p in engine.partitions(files["zip"], step_size=10_000)] == [10_000, 5_000]
-
-
-def test_glob_and_list_sources(files: dict[str, Path]) -> None:
-    by_glob = engine.partitions(str(files["txt1"].parent / "sample1_*.txt"), step_size=10_000)
-    by_list = engine.partitions([files["txt1"], files["txt2"]], step_size=10_000)
-    assert by_glob == by_list
-    assert [p.num_entries for p in by_glob] == [10_000, 10_000, 3_456, 9_999]
-
-
 # ------------------------------------------------------------------------------------------------ local runs
 
 
@@ -164,8 +120,9 @@ def test_partitions_read_in_process_equal_local_run(files: dict[str, Path]) -> N
     sources = _all(files)
     local = engine.map_reduce(job, sources, step_size=4_000)
     result = None
-    for part in engine.partitions(sources, step_size=4_000):
-        result = engine.merge(result, engine._run_partition(part, job=job, columns=None, step=4_000))
+    for part in readers.partitions(sources, step_size=4_000):
+        for chunk in readers.read_partition(part, step_size=4_000):
+            result = engine.merge(result, job(chunk))
     assert result is not None
     assert_same(result, local)  # same chunks, same order: the same floating-point sums
 
@@ -188,12 +145,13 @@ def test_missing_dask_is_a_clear_error(files: dict[str, Path], monkeypatch: pyte
 
 
 def test_bad_arguments(files: dict[str, Path], tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="step_size"):
+    with pytest.raises(ArgumentError, match="step_size"):
         engine.map_reduce(len, files["txt2"], step_size=0)
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ArgumentError, match="not both"):
         engine.map_reduce(len, files["txt2"], workers=2, scheduler="tcp://127.0.0.1:8786")
-    with pytest.raises(ValueError, match="workers"):
-        engine.map_reduce(len, files["txt2"], workers=0)
+    for bad in (0, True, 1.5):
+        with pytest.raises(ArgumentError, match="workers"):
+            engine.map_reduce(len, files["txt2"], workers=bad)  # type: ignore[arg-type]
     empty = tmp_path / "empty.txt"
     empty.write_text("E Ne Nmu Ze\n")
     with pytest.raises(EmptyFileError, match="no events"):
@@ -208,6 +166,20 @@ def test_merge_rules() -> None:
         engine.merge((1, 2), (1, 2, 3))
     with pytest.raises(TypeError, match="cannot merge"):
         engine.merge(object(), object())
+
+
+def test_ordered_pieces_concatenate_in_partition_order(files: dict[str, Path]) -> None:
+    """A job's ``Ordered`` pieces come back in the order of the chunks, ready to be joined."""
+    assert engine.merge(engine.Ordered([1]), engine.Ordered([2, 3])) == [1, 2, 3]
+    assert isinstance(engine.merge(None, engine.Ordered([1])), engine.Ordered)
+
+    def first_lgE(events: Any) -> dict[str, Any]:
+        return {"n": len(events), "first": engine.Ordered([float(events["lgE"][0])])}
+
+    result = engine.map_reduce(first_lgE, files["txt1"], step_size=5_000)
+    whole = np.asarray(kcdc_hep.read(files["txt1"], cache=False)["lgE"])
+    assert result["n"] == 23_456
+    assert result["first"] == whole[::5_000].tolist()
 
 
 def test_merged_count_histograms_keep_their_variances(rng: np.random.Generator) -> None:

@@ -12,7 +12,7 @@ import awkward as ak
 import numpy as np
 
 from kcdc_hep import schema
-from kcdc_hep.readers import DEFAULT_STEP, format_of, iterate, resolve
+from kcdc_hep.readers import DEFAULT_STEP, format_of, iterate, open_source, resolve
 
 __all__ = ["FieldSummary", "FileSummary", "describe_file", "summarize"]
 
@@ -116,9 +116,9 @@ def _trees(path: str, *, full: bool = False) -> list[str]:
         return []
     import uproot
 
-    from kcdc_hep.readers import _open_source, hdf5
+    from kcdc_hep.readers import hdf5
 
-    with _open_source(src) as (fh, resolved):
+    with open_source(src) as (fh, resolved):
         if fmt == "hdf5":  # the tables of the file: group or compound dataset, quantities, entries, role
             return hdf5.describe(resolved.path, resolved.member if resolved.kind == "zip" else None, full=full)
         target = fh if resolved.kind == "zip" else resolved.path

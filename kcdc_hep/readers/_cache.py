@@ -7,13 +7,12 @@ cache directory (``KCDC_HEP_CACHE_DIR`` overrides it). A changed file gets a new
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import pyarrow as pa
 
 from kcdc_hep import settings
+from kcdc_hep._util import atomic_write
 
 _VERSION = "1"
 
@@ -60,10 +59,11 @@ def store(path: Path, table: pa.Table) -> None:
         for old in folder.glob(f"{stem}-*.arrow"):
             if old.name != name:
                 old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        os.close(fd)
-        with pa.OSFile(tmp, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        with (
+            atomic_write(folder / name) as tmp,
+            pa.OSFile(str(tmp), "wb") as sink,
+            pa.ipc.new_file(sink, table.schema) as writer,
+        ):
             writer.write_table(table.combine_chunks())  # one batch: memory-mapped columns need no copy
-        os.replace(tmp, folder / name)
     except OSError:
         return  # a read-only or full cache never stops a read

@@ -50,11 +50,12 @@ from kcdc_hep import schema
 from kcdc_hep._optional import import_optional
 from kcdc_hep.errors import CorruptFileError, UnknownFormatError
 from kcdc_hep.readers import root as _root
+from kcdc_hep.readers.sources import HDF5_SIGNATURE as SIGNATURE
+from kcdc_hep.readers.sources import is_hdf5
 
 __all__ = ["SIGNATURE", "Table", "chunks", "describe", "is_hdf5", "layout", "open_file", "tables"]
 
 #: The 8 bytes every HDF5 file starts with (after an optional user block of 512, 1024, 2048, ... bytes).
-SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: h5py and HDF5 errors that mean a damaged file.
 _CORRUPT = (OSError, ValueError, KeyError, RuntimeError, TypeError, IndexError)
 #: Counts summed per read when the start of a chunk's per-station values is looked for (bounds memory).
@@ -63,16 +64,6 @@ _COUNT_BLOCK = 1 << 20
 _LIST_OPS = {"PROTO", "FRAME", "MARK", "EMPTY_LIST", "LIST", "APPEND", "APPENDS", "PUT", "BINPUT", "LONG_BINPUT"}
 _LIST_OPS |= {"MEMOIZE", "STOP", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8", "STRING"}
 _LIST_OPS |= {"BINSTRING", "SHORT_BINSTRING"}
-
-
-def is_hdf5(head: bytes) -> bool:
-    """Whether ``head`` (the first bytes of a file) holds the HDF5 signature at 0 or at a user-block offset."""
-    offset = 0
-    while offset + len(SIGNATURE) <= len(head):
-        if head[offset : offset + len(SIGNATURE)] == SIGNATURE:
-            return True
-        offset = 512 if offset == 0 else 2 * offset
-    return False
 
 
 def _reason(err: BaseException) -> str:
@@ -173,6 +164,16 @@ class _Lists:
         return ak.Array(ak.contents.ListOffsetArray(ak.index.Index64(offsets), ak.contents.NumpyArray(content)))
 
 
+class _Branch:
+    """One quantity of a :class:`Table` with the ``array(entry_start=, entry_stop=)`` of an uproot branch."""
+
+    def __init__(self, table: Table, name: str) -> None:
+        self.table, self.name = table, name
+
+    def array(self, *, entry_start: int, entry_stop: int, library: str = "ak") -> ak.Array:
+        return ak.Array(self.table.arrays([self.name], entry_start=entry_start, entry_stop=entry_stop)[self.name])
+
+
 class Table:
     """One table of per-event quantities in an HDF5 file, read like a ROOT tree.
 
@@ -185,21 +186,30 @@ class Table:
         self.name, self.path, self.kind = name, path, kind
         self.num_entries = num_entries
         self.columns = columns
+        self._rows: tuple[tuple[int, int, int], np.ndarray] | None = None  # the last rows read of a compound dataset
 
     def keys(self, recursive: bool = False) -> list[str]:
         """The quantity names (datasets or fields), as the file spells them."""
         return list(self.columns)
 
+    def __getitem__(self, name: str) -> _Branch:
+        """One quantity, read like a ROOT branch (for :class:`~kcdc_hep.readers.kcdc_cursor.BranchCursor`)."""
+        if name not in self.columns:
+            raise KeyError(name)
+        return _Branch(self, name)
+
     def arrays(self, branches: Sequence[str], *, entry_start: int, entry_stop: int, library: str = "ak") -> dict:
         """Entries ``[entry_start, entry_stop)`` of the named quantities (the rows of a compound dataset read once)."""
-        rows: dict[int, np.ndarray] = {}
         out: dict[str, Any] = {}
         for b in branches:
             column = self.columns[b]
-            if isinstance(column, _Member):
-                if id(column.ds) not in rows:
-                    rows[id(column.ds)] = column.ds[entry_start:entry_stop]
-                out[b] = column.pick(rows[id(column.ds)])
+            if isinstance(column, _Member):  # the rows of a compound dataset are read once for all its fields
+                key = (id(column.ds), entry_start, entry_stop)
+                rows = self._rows  # one read of the attribute: other threads may replace it meanwhile
+                if rows is None or rows[0] != key:
+                    rows = (key, column.ds[entry_start:entry_stop])
+                    self._rows = rows
+                out[b] = column.pick(rows[1])
             else:
                 out[b] = column.read(entry_start, entry_stop)
         return out
@@ -513,13 +523,7 @@ def chunks(
     """Events ``[start, stop)`` of an HDF5 file (or zip ``member``), in chunks of ``step`` (``None``: one chunk)."""
     with _opened(Path(path), member, where) as file:
         lay = layout(file, where=where)
-        rp = _root.plan(lay, columns)
-        a, b, _ = slice(start, stop).indices(lay.num_entries)
-        b = max(a, b)
-        if step is None:
-            yield _root.read_range(lay, rp, a, b)
-        else:
-            yield from _root.iterate(lay, rp, a, b, step)
+        yield from _root.layout_chunks(lay, where=where, columns=columns, start=start, stop=stop, step=step)
 
 
 def describe(path: str | Path, member: str | None = None, *, full: bool = False) -> list[str]:

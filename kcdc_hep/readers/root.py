@@ -13,10 +13,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import awkward as ak
-import numpy as np
 
 from kcdc_hep.errors import CorruptFileError, EmptyFileError, MissingColumnError, UnknownFormatError, closest_first
 from kcdc_hep.readers.columns import ColumnPlan, plan_columns, to_events
+from kcdc_hep.readers.kcdc_cursor import Component, KcdcChunk, KcdcReader
+from kcdc_hep.readers.sources import entry_range
+
+__all__ = [
+    "ROLE_NAMES",
+    "RootLayout",
+    "RootPlan",
+    "chunks",
+    "find_mapping_branches",
+    "layout",
+    "layout_chunks",
+    "num_entries",
+    "open_file",
+    "plan",
+]
 
 #: Tree roles and the names (lower case) a tree of that role may have.
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
@@ -78,12 +92,16 @@ def _check_length(source: Any, where: str) -> None:
 
 
 def open_file(source: Any, *, where: str) -> Any:
-    """uproot.open with damaged-file errors turned into :class:`CorruptFileError`."""
+    """uproot.open with damaged-file errors turned into :class:`CorruptFileError`.
+
+    ``source`` is a path or a seekable binary stream. uproot's array cache is off: the readers hold what they
+    read themselves (:class:`~kcdc_hep.readers.kcdc_cursor.BranchCursor`).
+    """
     import uproot
 
     _check_length(source, where)
     try:
-        return uproot.open(source)
+        return uproot.open(source, array_cache=None)
     except _CORRUPT as err:
         msg = f"{where}: not a readable ROOT file ({type(err).__name__}: {err}); it may be truncated or corrupt"
         raise CorruptFileError(msg) from err
@@ -151,6 +169,17 @@ def _branch_names(tree: Any) -> list[str]:
     return list(tree.keys())
 
 
+def find_mapping_branches(lay: RootLayout) -> dict[str, str]:
+    """The branch of the mapping tree that points at each component tree, by role (``{"array": "ArrayIdx"}``)."""
+    found: dict[str, str] = {}
+    if lay.mapping is not None:
+        for b in _branch_names(lay.mapping):
+            for role, keys in _MAP_KEYS.items():
+                if role in lay.components and any(k in b.lower() for k in keys):
+                    found.setdefault(role, b)
+    return found
+
+
 @dataclass(frozen=True)
 class RootPlan:
     general: ColumnPlan
@@ -171,12 +200,7 @@ def plan(lay: RootLayout, requested: Sequence[str] | None) -> RootPlan:
     available = list(gen_plan.available)
     for cp in comp_plans.values():
         available += [f for f in cp.available if f not in available]
-    mapping_branches: dict[str, str] = {}
-    if lay.mapping is not None:
-        for b in _branch_names(lay.mapping):
-            for role, keys in _MAP_KEYS.items():
-                if role in lay.components and any(k in b.lower() for k in keys):
-                    mapping_branches.setdefault(role, b)
+    mapping_branches = find_mapping_branches(lay)
     if requested is not None:
         wanted = []
         from kcdc_hep.schema import canonical_name
@@ -215,54 +239,72 @@ def plan(lay: RootLayout, requested: Sequence[str] | None) -> RootPlan:
     return RootPlan(gen_plan, comp_plans, mapping_branches, tuple(available))
 
 
-def _arrays(tree: Any, branches: list[str], start: int, stop: int, where: str) -> dict[str, Any]:
-    if not branches:
-        return {}
-    try:
-        arr = tree.arrays(branches, entry_start=start, entry_stop=stop, library="ak")
-    except Exception as err:
-        msg = f"{where}: reading branches {branches} failed ({type(err).__name__}: {err}); the file may be truncated"
-        raise CorruptFileError(msg) from err
-    return {b: arr[b] for b in branches}
+def num_entries(source: Any, *, where: str) -> int:
+    """The number of events of a ROOT file (entries of its general tree), without reading them."""
+    with open_file(source, where=where) as file:
+        return layout(file, where=where).num_entries
 
 
-def _component_index(lay: RootLayout, rp: RootPlan, role: str, start: int, stop: int) -> np.ndarray:
-    """Entry of the component tree for each general entry in [start, stop), -1 where the event lacks it."""
-    comp = lay.components[role]
-    if role in rp.mapping_branches:
-        raw = _arrays(lay.mapping, [rp.mapping_branches[role]], start, stop, lay.where)
-        return np.asarray(ak.to_numpy(raw[rp.mapping_branches[role]]), dtype=np.int64)
-    if int(comp.num_entries) == lay.num_entries:
-        return np.arange(start, stop, dtype=np.int64)
-    msg = (
-        f"{lay.where}: the {role} tree has {comp.num_entries} entries and the general tree {lay.num_entries}, "
-        "and there is no mapping tree (KCDCM) to join them; add the mapping tree or read the trees separately"
+def chunks(
+    source: Any,
+    *,
+    where: str,
+    columns: Sequence[str] | None,
+    start: int | None = None,
+    stop: int | None = None,
+    step: int | None = None,
+) -> Iterator[ak.Array]:
+    """Events ``[start, stop)`` of a ROOT file (a path or a seekable binary stream): one array, or chunks of ``step``.
+
+    The general tree's entries are joined with their component trees (through the mapping tree, or entry by entry)
+    by :class:`~kcdc_hep.readers.kcdc_cursor.KcdcReader`.
+    """
+    with open_file(source, where=where) as file:
+        yield from layout_chunks(
+            layout(file, where=where), where=where, columns=columns, start=start, stop=stop, step=step
+        )
+
+
+def layout_chunks(
+    lay: RootLayout,
+    *,
+    where: str,
+    columns: Sequence[str] | None,
+    start: int | None = None,
+    stop: int | None = None,
+    step: int | None = None,
+) -> Iterator[ak.Array]:
+    """As :func:`chunks`, for the trees of a layout already found (also tables of other formats that read like
+    trees: ``num_entries``, ``keys()`` and ``tree[name].array(entry_start=, entry_stop=)``, e.g. HDF5 tables)."""
+    rp = plan(lay, columns)
+    a, b = entry_range(lay.num_entries, start, stop)
+    reader = KcdcReader(
+        lay.general,
+        rp.general.source_columns,
+        where=where,
+        mapping=lay.mapping,
+        components={
+            role: Component(lay.components[role], tuple(cp.source_columns), rp.mapping_branches.get(role))
+            for role, cp in rp.components.items()
+        },
     )
-    raise CorruptFileError(msg)
+    if step is None:
+        yield _events(reader.read(a, b), rp, where)
+    else:
+        for chunk in reader.chunks(a, b, step=step):
+            yield _events(chunk, rp, where)
 
 
-def read_range(lay: RootLayout, rp: RootPlan, start: int, stop: int) -> ak.Array:
-    """Events [start, stop) of the general tree, joined with their components."""
-    where = lay.where
-    cols = _arrays(lay.general, rp.general.source_columns, start, stop, where)
+def _events(chunk: KcdcChunk, rp: RootPlan, where: str) -> ak.Array:
+    """The event records of a chunk: general fields, and each component's fields as options (None: lacking it)."""
     events_fields: dict[str, Any] = {}
     if rp.general.rename or rp.general.gt:
-        general = to_events(cols, rp.general, where=where)
+        general = to_events(dict(chunk.general), rp.general, where=where)
         events_fields.update({f: general[f] for f in general.fields})
     for role, cp in rp.components.items():
-        idx = _component_index(lay, rp, role, start, stop)
-        present = idx >= 0
-        if present.any():
-            lo, hi = int(idx[present].min()), int(idx[present].max()) + 1
-            if hi > int(lay.components[role].num_entries):
-                msg = f"{where}: the mapping points past the end of the {role} tree; the file is inconsistent"
-                raise CorruptFileError(msg)
-            comp = to_events(_arrays(lay.components[role], cp.source_columns, lo, hi, where), cp, where=where)
-            local = np.where(present, idx - lo, -1)
-        else:
-            comp = to_events({s: np.zeros(0) for s in cp.source_columns}, cp, where=where)
-            local = np.full(len(idx), -1, dtype=np.int64)
-        index = ak.index.Index64(local)
+        rows = chunk.components[role]
+        comp = to_events(dict(rows.values), cp, where=where)
+        index = ak.index.Index64(rows.local_index())
         for f in comp.fields:
             content = ak.to_layout(comp[f])
             events_fields[f] = ak.Array(ak.contents.IndexedOptionArray.simplified(index, content))
@@ -270,9 +312,3 @@ def read_range(lay: RootLayout, rp: RootPlan, start: int, stop: int) -> ak.Array
         msg = f"{where}: nothing to read"
         raise EmptyFileError(msg)
     return ak.zip(events_fields, depth_limit=1)
-
-
-def iterate(lay: RootLayout, rp: RootPlan, start: int, stop: int, step: int) -> Iterator[ak.Array]:
-    """Chunks of ``step`` events."""
-    for a in range(start, stop, step):
-        yield read_range(lay, rp, a, min(a + step, stop))

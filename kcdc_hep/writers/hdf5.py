@@ -31,7 +31,7 @@ import numpy as np
 
 from kcdc_hep import schema
 from kcdc_hep._optional import import_optional
-from kcdc_hep.writers import _branch_name, _check_events, _numpy, split_kcdc, station_lists
+from kcdc_hep.writers.events import _branch_name, _check_events, _numpy, split_kcdc, station_lists
 
 __all__ = ["CHUNK_ENTRIES", "COMPRESSION", "write_hdf5"]
 

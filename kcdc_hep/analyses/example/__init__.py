@@ -8,19 +8,17 @@ checks the two files bin for bin.
 
 How it stays identical to ROOT and fast:
 
-- Columnar and chunked: ``step_size`` showers at a time, no Python loop over showers; the component trees are
-  joined through the ``KCDCM`` mapping as the macro does. Only the branches the histograms need are read, each in
-  its own task on two threads (uproot's decompression releases the GIL), and a basket is decompressed once even
-  when it spans several chunks.
-- Bin numbers are ROOT's: ``TAxis::FindFixBin`` of ROOT 6.40 (``1 + int(n*(x-low)/(high-low))``, corrected so that
-  ``GetBinLowEdge(bin) <= x < GetBinUpEdge(bin)``) for regular axes, the binary search over the edges for variable
-  ones; NaN goes to the overflow bin. Regular axes of boost-histogram or numpy round differently at bin edges,
-  which matters for values stored as float32. Counting is ``numpy.bincount`` on those bin numbers.
-- Statistics as ``TH1::Fill``: every fill counts in ``fEntries``; only fills inside the axis ranges enter
-  ``fTsumw``, ``fTsumwx``, ... (ROOT's default, ``TH1::StatOverflows(false)``).
-- On Dask (``workers=N`` or ``scheduler=``) every chunk of ``step_size`` showers is one task; the tasks return the
-  counts and the statistics of their chunk, which are added in chunk order, so the output is the local one bit for
-  bit (``fTsumwx`` ... included). Without ``workers`` and ``scheduler`` Dask is not imported.
+- Columnar and chunked: ``step_size`` showers at a time, no Python loop over showers. The file is read by the
+  readers' KCDC ROOT reader (:class:`kcdc_hep.readers.kcdc_cursor.KcdcReader`), which finds the trees by role
+  and joins the component trees through the ``KCDCM`` mapping as the macro does. Only the branches the histograms
+  need are read, each in its own task on two threads (uproot's decompression releases the GIL), and a basket is
+  decompressed once even when it spans several chunks.
+- The histograms are filled as ``TH1::Fill`` fills them: ROOT's bin numbers and statistics sums
+  (:mod:`kcdc_hep.analyses.example.root_histograms`).
+- On Dask (``workers=N`` or ``scheduler=``) every chunk of ``step_size`` showers is one task
+  (:func:`kcdc_hep.engine.map_ordered`); the tasks return the counts and the statistics of their chunk, which are
+  added in chunk order, so the output is the local one bit for bit (``fTsumwx`` ... included). Without ``workers``
+  and ``scheduler`` Dask is not imported.
 
 >>> [spec.name for spec in HISTOGRAMS][:5]
 ['hE', 'hNe', 'hNmu', 'hZe', 'hAz']
@@ -29,13 +27,12 @@ How it stays identical to ROOT and fast:
 from __future__ import annotations
 
 import functools
-import math
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +40,14 @@ from typing import Any
 
 import numpy as np
 
-from kcdc_hep import settings
-from kcdc_hep.errors import CorruptFileError, MissingColumnError, MissingFileError, OutputExistsError, SchemaError
+from kcdc_hep import engine, settings
+from kcdc_hep._util import atomic_write, check_output, progress_bar
+from kcdc_hep.analyses.example.root_histograms import Accumulator, HistogramSpec, RootAxis
+from kcdc_hep.errors import ArgumentError, CorruptFileError, MissingColumnError, MissingFileError, closest_first
+from kcdc_hep.readers import open_source, resolve
+from kcdc_hep.readers.kcdc_cursor import Component, ComponentRows, KcdcChunk, KcdcReader
+from kcdc_hep.readers.partitions import check_step
+from kcdc_hep.readers.root import find_mapping_branches, layout, open_file
 
 __all__ = [
     "DEFAULT_OUTPUT",
@@ -65,113 +68,7 @@ DEFAULT_OUTPUT = "KCDC_analyze_example_output.root"
 N_STATIONS = 252
 
 
-# --------------------------------------------------------------------------------------------- histogram specs
-@dataclass(frozen=True)
-class RootAxis:
-    """One axis of a ROOT histogram: ``bins`` regular bins on [low, high), or variable bins with ``edges``.
-
-    ``log = (k_low, k_high, per_decade)`` marks variable bins with edges ``10**(k / per_decade)`` (only used to
-    find bin numbers faster).
-    """
-
-    bins: int
-    low: float
-    high: float
-    edges: tuple[float, ...] | None = None
-    log: tuple[int, int, int] | None = None
-
-    @classmethod
-    def log_bins(cls, k_low: int, k_high: int, per_decade: int) -> RootAxis:
-        """Variable bins with edges ``10**(k / per_decade)``, k = k_low ... k_high (as ``LogEdges`` in the macro).
-
-        >>> RootAxis.log_bins(0, 20, 10).edges[10]
-        10.0
-        """
-        edges = tuple(math.pow(10.0, k / per_decade) for k in range(k_low, k_high + 1))
-        return cls(len(edges) - 1, edges[0], edges[-1], edges, (k_low, k_high, per_decade))
-
-    def bin_index(self, values: np.ndarray) -> np.ndarray:
-        """ROOT's bin number of each value: 0 underflow, 1 ... bins, bins + 1 overflow (and NaN).
-
-        Exactly ``TAxis::FindFixBin`` of ROOT 6.40 (see the module docstring).
-
-        >>> RootAxis(7, 0.1, 0.8).bin_index(np.array([0.05, 0.1, 0.7, 0.8, np.nan])).tolist()
-        [0, 1, 6, 8, 8]
-        """
-        x = np.asarray(values)
-        if x.dtype.kind != "f":
-            x = x.astype(np.float64)
-        n = self.bins
-        low_edge, up_edge = _edge_tables(self)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            # a first guess t (bin number + fraction), right to within one bin ...
-            if self.log is not None:
-                k_low, _, per_decade = self.log
-                t = np.log10(x)
-                t *= per_decade
-                t += 1 - k_low
-            elif self.edges is None:
-                t = x - self.low
-                t *= n / (self.high - self.low)
-                t += 1
-            else:
-                return np.searchsorted(np.asarray(self.edges), x, side="right").astype(np.intp)
-            whole = np.floor(t)
-            # ... then exact comparisons with ROOT's edges for the values near a bin edge (not for -inf, NaN)
-            eps = 1e-3 if x.dtype.itemsize < 8 else 1e-7
-            t -= whole
-            near = np.flatnonzero((t < eps) | (t > 1 - eps))
-            np.fmax(whole, 0, out=whole)  # fmax/fmin also map NaN to 0 (x < 0 on a log axis); NaN x is set below
-            np.fmin(whole, n + 1, out=whole)
-            b = whole.astype(np.intp)
-            if len(near):
-                xn, bn = x[near], b[near]
-                bn += up_edge[bn] <= xn
-                np.minimum(bn, n + 1, out=bn)  # +inf
-                bn -= low_edge[bn] > xn
-                b[near] = bn
-            nan = np.isnan(x)
-            if nan.any():
-                b[nan] = n + 1
-        return b
-
-
-@functools.cache
-def _edge_tables(axis: RootAxis) -> tuple[np.ndarray, np.ndarray]:
-    """(low edge, up edge) of bins 0 ... n + 1 as ROOT decides them: bin b holds low_edge[b] <= x < up_edge[b].
-
-    Regular axes: ``GetBinLowEdge(b) = low + (b - 1) * width`` and ROOT 6.40 moves a value to the neighbour bin
-    when rounding put it outside [GetBinLowEdge(b), GetBinUpEdge(b)); values at or above ``high`` overflow.
-    Variable axes: the binary search over the edges.
-    """
-    n = axis.bins
-    if axis.edges is not None:
-        edges = np.asarray(axis.edges, dtype=np.float64)
-    else:
-        width = (axis.high - axis.low) / n
-        edges = np.arange(n + 1, dtype=np.float64) * width + axis.low
-        edges[n] = min(axis.high, edges[n])
-    low_edge = np.concatenate([[-np.inf], edges])
-    up_edge = np.concatenate([edges, [np.inf]])
-    return low_edge, up_edge
-
-
-@dataclass(frozen=True)
-class HistogramSpec:
-    """A histogram of the example: ROOT name, ROOT title (``"title;x title;y title"``), x and (for TH2D) y axis."""
-
-    name: str
-    title: str
-    x: RootAxis
-    y: RootAxis | None = None
-
-    @property
-    def titles(self) -> tuple[str, str, str]:
-        """(histogram title, x-axis title, y-axis title), split at ``;`` as ``TH1::SetTitle`` does."""
-        parts = [*self.title.split(";"), "", ""]
-        return parts[0], parts[1], parts[2]
-
-
+# --------------------------------------------------------------------------------------------- histograms
 _DEPOSIT = RootAxis.log_bins(-10, 50, 10)  # 0.1 MeV ... 100 GeV, 10 bins per decade
 _EHAD = RootAxis.log_bins(-10, 50, 10)  # 0.1 GeV ... 100 TeV
 _LGNE = RootAxis(80, 0.0, 8.0)
@@ -203,173 +100,6 @@ HISTOGRAMS: tuple[HistogramSpec, ...] = (
 GENERAL_BRANCHES = ("E", "Ne", "Nmu", "Ze", "Az", "Xc", "Yc")
 ARRAY_BRANCHES = ("ArrivalS", "EDeposit", "MDeposit", "Arrival")
 CALOR_BRANCHES = ("Ehad", "Nhad")
-
-
-# --------------------------------------------------------------------------------------------- accumulators
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    """``sum(a * b)`` independent of the number of threads (numpy's own loop, not BLAS).
-
-    ``np.dot`` goes to a multithreaded BLAS whose sum depends on the thread count (OpenBLAS splits vectors of more
-    than 10,000 values among its threads): the statistics would then differ in the last bits between machines, and
-    between the local run and Dask workers (which run BLAS on one thread). As fast here as ``np.dot``.
-    """
-    return float(np.einsum("i,i", a, b))
-
-
-class _Accumulator:
-    """Bin contents and ``TH1::Fill`` statistics of one histogram, summed over chunks."""
-
-    def __init__(self, spec: HistogramSpec) -> None:
-        self.spec = spec
-        nx = spec.x.bins + 2
-        ny = spec.y.bins + 2 if spec.y is not None else 1
-        self.counts = np.zeros(nx * ny, dtype=np.int64)  # ROOT order: bin = biny * (nx + 2) + binx
-        # which bins count in the statistics (not under/overflow on any axis)
-        inside_x = np.zeros(nx, dtype=bool)
-        inside_x[1:-1] = True
-        inside_y = np.ones(1, dtype=bool)
-        if spec.y is not None:
-            inside_y = np.zeros(ny, dtype=bool)
-            inside_y[1:-1] = True
-        self._inside = np.outer(inside_y, inside_x).ravel()
-        self.entries = 0
-        self.sumw = 0.0
-        self.sumwx = 0.0
-        self.sumwx2 = 0.0
-        self.sumwy = 0.0
-        self.sumwy2 = 0.0
-        self.sumwxy = 0.0
-
-    def fill(self, x: np.ndarray, ix: np.ndarray, y: np.ndarray | None = None, iy: np.ndarray | None = None) -> None:
-        """Add values ``x`` (and ``y``) whose bin numbers are ``ix`` (and ``iy``), as ``TH1::Fill`` would."""
-        nx = self.spec.x.bins
-        self.entries += len(ix)
-        if y is None or iy is None or self.spec.y is None:
-            self.counts += np.bincount(ix, minlength=nx + 2)
-            inside = self._inside[ix]
-            xin = x[inside].astype(np.float64, copy=False)
-        else:
-            flat = iy * (nx + 2)
-            flat += ix
-            self.counts += np.bincount(flat, minlength=len(self.counts))
-            inside = self._inside[flat]
-            xin = x[inside].astype(np.float64, copy=False)
-            yin = y[inside].astype(np.float64, copy=False)
-            self.sumwy += float(yin.sum())
-            self.sumwy2 += _dot(yin, yin)
-            self.sumwxy += _dot(xin, yin)
-        self.sumw += float(len(xin))
-        self.sumwx += float(xin.sum())
-        self.sumwx2 += _dot(xin, xin)
-
-    _SUMS = ("sumw", "sumwx", "sumwx2", "sumwy", "sumwy2", "sumwxy")
-
-    def state(self) -> tuple[np.ndarray, int, tuple[float, ...]]:
-        """(bin counts, entries, statistics sums): what a Dask task sends back."""
-        return self.counts, self.entries, tuple(getattr(self, k) for k in self._SUMS)
-
-    def add(self, state: tuple[np.ndarray, int, tuple[float, ...]]) -> None:
-        """Add the :meth:`state` of one chunk: the same additions as filling that chunk here (same floats)."""
-        counts, entries, sums = state
-        self.counts += counts
-        self.entries += entries
-        for key, value in zip(self._SUMS, sums, strict=True):
-            setattr(self, key, getattr(self, key) + value)
-
-    def to_root(self) -> Any:
-        """The histogram as an uproot-writable TH1D or TH2D."""
-        from uproot.writing.identify import to_TAxis, to_TH1x, to_TH2x
-
-        title, xtitle, ytitle = self.spec.titles
-
-        def axis(name: str, spec: RootAxis, axis_title: str) -> Any:
-            edges = np.asarray(spec.edges if spec.edges is not None else [], dtype=np.float64)
-            return to_TAxis(name, axis_title, spec.bins, spec.low, spec.high, fXbins=edges)
-
-        data = self.counts.astype(np.float64)
-        common = {"fEntries": float(self.entries), "fTsumw": self.sumw, "fTsumw2": self.sumw}
-        if self.spec.y is None:
-            return to_TH1x(
-                self.spec.name,
-                title,
-                data,
-                fTsumwx=self.sumwx,
-                fTsumwx2=self.sumwx2,
-                fSumw2=data.copy(),  # unit weights: sum of squared weights = contents
-                fXaxis=axis("xaxis", self.spec.x, xtitle),
-                fYaxis=to_TAxis("yaxis", ytitle, 1, 0.0, 1.0),
-                **common,
-            )
-        return to_TH2x(
-            self.spec.name,
-            title,
-            data,
-            fTsumwx=self.sumwx,
-            fTsumwx2=self.sumwx2,
-            fTsumwy=self.sumwy,
-            fTsumwy2=self.sumwy2,
-            fTsumwxy=self.sumwxy,
-            fSumw2=data.copy(),
-            fXaxis=axis("xaxis", self.spec.x, xtitle),
-            fYaxis=axis("yaxis", self.spec.y, ytitle),
-            **common,
-        )
-
-
-# --------------------------------------------------------------------------------------------- reading
-class _BranchCursor:
-    """Reads increasing entry ranges of one branch, decompressing each basket once.
-
-    A read extends to the end of the basket that holds the last requested entry and keeps the rest for the next
-    request, so chunks that do not line up with baskets (or files written with one huge basket per branch) cost
-    no second decompression.
-    """
-
-    def __init__(self, branch: Any) -> None:
-        self.branch = branch
-        self.boundaries = np.asarray(branch.entry_offsets, dtype=np.int64)
-        self.start = 0
-        self.data: Any = None  # entries [start, start + len(data))
-
-    def _stop(self) -> int:
-        return self.start + (len(self.data) if self.data is not None else 0)
-
-    def take(self, lo: int, hi: int) -> Any:
-        """Entries [lo, hi) of the branch (an awkward array)."""
-        import awkward as ak
-
-        if self.data is None or not self.start <= lo <= self._stop():
-            self.data, self.start = None, lo
-        if hi > self._stop():
-            read_from = self._stop()
-            k = min(int(np.searchsorted(self.boundaries, hi, side="left")), len(self.boundaries) - 1)
-            read_to = max(hi, int(self.boundaries[k]))  # to the end of the basket that holds entry hi - 1
-            new = self.branch.array(entry_start=read_from, entry_stop=read_to, library="ak")
-            if self.data is None:
-                self.data = new
-            else:  # keep what is still needed of the previous read (at most one basket); to_packed drops the
-                # consumed part of a jagged view's content, which concatenate would otherwise carry along for ever
-                self.data = ak.concatenate([ak.to_packed(self.data[lo - self.start :]), new])
-                self.start = lo
-        return self.data[lo - self.start : hi - self.start]
-
-
-def _numpy(values: Any) -> np.ndarray:
-    import awkward as ak
-
-    return np.asarray(ak.to_numpy(values))
-
-
-def _flat(values: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(counts per entry, flat content) of a jagged awkward array, without copying where possible."""
-    import awkward as ak
-
-    layout = values.layout
-    if isinstance(layout, ak.contents.ListOffsetArray) and isinstance(layout.content, ak.contents.NumpyArray):
-        offsets = np.asarray(layout.offsets)
-        content = np.asarray(layout.content.data)[offsets[0] : offsets[-1]]
-        return np.diff(offsets), content
-    return _numpy(ak.num(values, axis=1)), _numpy(ak.flatten(values, axis=1))
 
 
 @dataclass(frozen=True)
@@ -426,36 +156,27 @@ def run(
 
     Raises
     ------
+    ArgumentError
+        ``step_size`` or ``workers`` is not a positive number, both ``workers`` and ``scheduler`` were given, or
+        ``path_to_data`` names a folder or a zip whose data member is not a ROOT file.
     OutputExistsError
         The output exists and ``overwrite`` is false.
-    MissingFileError, CorruptFileError, MissingColumnError
+    MissingFileError, CorruptFileError, MissingColumnError, UnknownFormatError
         The input is missing, not a readable ROOT file, or lacks a tree or branch the example needs.
     MissingDependencyError
         ``workers`` or ``scheduler`` was given and Dask (``distributed``) is not installed.
     """
-    if step_size < 1:
-        msg = f"step_size must be a positive number of showers, not {step_size}"
-        raise SchemaError(msg)
-    if workers is not None and scheduler is not None:
-        msg = "run: pass either workers= (a local Dask cluster) or scheduler= (an existing one), not both"
-        raise ValueError(msg)
-    if workers is not None and (not isinstance(workers, int | np.integer) or isinstance(workers, bool) or workers < 1):
-        msg = f"run: workers must be a positive number of processes, not {workers!r}"
-        raise ValueError(msg)
-    from kcdc_hep.readers import resolve
-
+    check_step(step_size)
+    engine.check_cluster(workers=workers, scheduler=scheduler, caller="run")
     resolve(path_to_data)  # a missing input is reported before an existing output
-    out = Path(output) if output is not None else Path(DEFAULT_OUTPUT)
-    if out.exists() and not overwrite:
-        msg = f"{out}: exists; pass overwrite=True (CLI: --overwrite) or choose another output name"
-        raise OutputExistsError(msg)
-    accumulators = {spec.name: _Accumulator(spec) for spec in HISTOGRAMS}
+    out = check_output(output if output is not None else DEFAULT_OUTPUT, overwrite=overwrite)
+    where = os.fspath(path_to_data)
+    accumulators = {spec.name: Accumulator(spec) for spec in HISTOGRAMS}
     with ExitStack() as stack:
         root_path = _local_root_file(path_to_data, stack)
-        file = stack.enter_context(_open(root_path, where=os.fspath(path_to_data)))
-        trees = _trees(file, where=os.fspath(path_to_data))
-        sizes = {name: (int(t.num_entries) if t is not None else 0) for name, t in trees.items()}
-        print(f"Input file:{os.fspath(path_to_data)}")
+        trees = _trees(stack.enter_context(open_file(root_path, where=where)), where=where)
+        sizes = trees.sizes()
+        print(f"Input file:{where}")
         print(f"KCDC-Entries read from files: {sizes['KCDC']}")
         print(f"KCDCM-Entries: {sizes['KCDCM']}")
         print(f"Array Entries: {sizes['Array']}")
@@ -463,13 +184,15 @@ def run(
         sys.stdout.flush()
         if progress is None:
             progress = sys.stderr.isatty()
-        where = os.fspath(path_to_data)
         if workers is None and scheduler is None:
             _fill_here(accumulators, trees, step_size=step_size, where=where, progress=progress)
         else:
             ranges = [(a, min(a + step_size, sizes["KCDC"])) for a in range(0, sizes["KCDC"], step_size)]
             job = functools.partial(_fill_range, root_path, where=where, step_size=step_size)
-            for states in _on_dask(job, ranges, workers=workers, scheduler=scheduler, progress=progress):
+            tasks = engine.map_ordered(
+                job, ranges, workers=workers, scheduler=scheduler, progress=progress, desc=MACRO, unit="chunk"
+            )
+            for states in tasks:
                 for chunk_states in states:  # in chunk order: the additions of the local run
                     for name, state in chunk_states.items():
                         accumulators[name].add(state)
@@ -481,7 +204,7 @@ def run(
 
 
 def _fill_here(
-    accumulators: dict[str, _Accumulator], trees: dict[str, Any], *, step_size: int, where: str, progress: bool
+    accumulators: dict[str, Accumulator], trees: _Trees, *, step_size: int, where: str, progress: bool
 ) -> None:
     """Fill the histograms in this process, chunk by chunk."""
     with ExitStack() as stack:
@@ -489,13 +212,10 @@ def _fill_here(
         read_pool = stack.enter_context(ThreadPoolExecutor(max_workers=2, thread_name_prefix="kcdc-read"))
         ahead_pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="kcdc-ahead"))
         fill_pool = stack.enter_context(ThreadPoolExecutor(max_workers=2, thread_name_prefix="kcdc-fill"))
-        chunks = _prefetch(_chunks(trees, step_size=step_size, pool=read_pool, where=where), ahead_pool)
-        if progress:
-            from tqdm.auto import tqdm
-
-            total = -(-int(trees["KCDC"].num_entries) // step_size)
-            chunks = iter(tqdm(chunks, total=total, unit="chunk", desc="KCDC_analyze_example", file=sys.stderr))
-        for chunk in chunks:
+        reader = trees.reader(where=where, pool=read_pool)
+        chunks = _prefetch((_Chunk.of(c) for c in reader.chunks(step=step_size)), ahead_pool)
+        total = -(-reader.num_entries // step_size)
+        for chunk in progress_bar(chunks, enabled=progress, desc=MACRO, total=total, unit="chunk"):
             _fill(accumulators, chunk, fill_pool)
 
 
@@ -504,103 +224,93 @@ def _fill_range(
 ) -> list[dict[str, tuple[np.ndarray, int, tuple[float, ...]]]]:
     """Fill fresh histograms from the showers ``entries`` of the file, one set per chunk (a Dask task).
 
-    Returns the :meth:`_Accumulator.state` of every histogram for each chunk, in chunk order: added one chunk after
+    Returns the :meth:`Accumulator.state` of every histogram for each chunk, in chunk order: added one chunk after
     the other, they give exactly the floating-point sums of the local run.
     """
     lo, hi = entries
     out = []
     with ExitStack() as stack:
-        file = stack.enter_context(_open(root_path, where=where))
-        trees = _trees(file, where=where)
+        trees = _trees(stack.enter_context(open_file(root_path, where=where)), where=where)
         read_pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="kcdc-read"))
         fill_pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="kcdc-fill"))
-        for chunk in _chunks(trees, step_size=step_size, pool=read_pool, where=where, start=lo, stop=hi):
-            accumulators = {spec.name: _Accumulator(spec) for spec in HISTOGRAMS}
-            _fill(accumulators, chunk, fill_pool)
+        for chunk in trees.reader(where=where, pool=read_pool).chunks(lo, hi, step=step_size):
+            accumulators = {spec.name: Accumulator(spec) for spec in HISTOGRAMS}
+            _fill(accumulators, _Chunk.of(chunk), fill_pool)
             out.append({name: a.state() for name, a in accumulators.items()})
     return out
 
 
-def _on_dask(
-    job: Any, ranges: list[tuple[int, int]], *, workers: int | None, scheduler: Any, progress: bool
-) -> Iterator[Any]:
-    """The results of ``job`` for every range, in range order, computed on a Dask cluster."""
-    from kcdc_hep._optional import import_optional
-    from kcdc_hep.engine import dask_client
-
-    distributed = import_optional("distributed")
-    with dask_client(workers=workers, scheduler=scheduler) as client:
-        futures = client.map(job, ranges, pure=False)
-        if progress:
-            from tqdm.auto import tqdm
-
-            for _ in tqdm(distributed.as_completed(futures), total=len(futures), unit="chunk", file=sys.stderr):
-                pass
-        for future in futures:
-            yield future.result()
-            future.release()
-
-
+# --------------------------------------------------------------------------------------------- reading
 def _local_root_file(source: str | os.PathLike[str], stack: ExitStack) -> Path:
     """A ROOT file on disk: the file itself, or the zip member unpacked into a temporary folder."""
-    from kcdc_hep.readers import _open_source, resolve
-
     src = resolve(source)
     if src.kind == "file":
         return src.path
     if src.kind != "zip":
         msg = f"{src.where}: the example reads a ROOT events.root (or a zip holding one), not a folder"
-        raise SchemaError(msg)
+        raise ArgumentError(msg)
     tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kcdc_example_")))
-    with _open_source(src) as (fh, resolved):
+    with open_source(src) as (fh, resolved):
         if resolved.kind != "zip" or not (resolved.member or "").lower().endswith(".root"):
             msg = (
                 f"{src.where}: the archive's data member is {resolved.member!r}, not a ROOT file; "
                 "name the ROOT member as 'ZIP:MEMBER'"
             )
-            raise SchemaError(msg)
+            raise ArgumentError(msg)
         target = tmpdir / Path(resolved.member or "events.root").name
         with open(target, "wb") as out:
             shutil.copyfileobj(fh, out, length=16 << 20)
     return target
 
 
-def _open(path: Path, *, where: str) -> Any:
-    import uproot
+@dataclass(frozen=True)
+class _Trees:
+    """The trees the macro reads: general (``KCDC``), mapping (``KCDCM``) and the components it joins through it."""
 
-    try:
-        return uproot.open(path, array_cache=None)
-    except Exception as err:
-        msg = f"{where}: not a readable ROOT file ({type(err).__name__}: {err}); it may be truncated or corrupt"
-        raise CorruptFileError(msg) from err
+    general: Any
+    mapping: Any | None
+    components: dict[str, Component]  # "array" (Array), "calorimeter" (Calor)
+
+    def sizes(self) -> dict[str, int]:
+        """The entries the macro prints (0 for a tree it does not use)."""
+
+        def n(tree: Any | None) -> int:
+            return int(tree.num_entries) if tree is not None else 0
+
+        comp = {role: c.tree for role, c in self.components.items()}
+        return {
+            "KCDC": n(self.general),
+            "KCDCM": n(self.mapping),
+            "Array": n(comp.get("array")),
+            "Calor": n(comp.get("calorimeter")),
+        }
+
+    def reader(self, *, where: str, pool: Executor) -> KcdcReader:
+        """The readers' KCDC reader over the branches the histograms need."""
+        return KcdcReader(
+            self.general, GENERAL_BRANCHES, where=where, mapping=self.mapping, components=self.components, pool=pool
+        )
 
 
-def _trees(file: Any, *, where: str) -> dict[str, Any]:
-    names = {k.split(";")[0]: c for k, c in file.classnames().items()}
-    if names.get("KCDC") != "TTree":
-        listed = ", ".join(f"{k} ({c})" for k, c in names.items()) or "nothing"
-        msg = f"{where}: no TTree 'KCDC' (it holds: {listed}); the example needs a KCDC events.root"
-        raise MissingColumnError(msg)
-    trees = {name: (file[name] if names.get(name) == "TTree" else None) for name in ("KCDC", "KCDCM", "Array", "Calor")}
-    _require(trees["KCDC"], GENERAL_BRANCHES, where=f"{where}:KCDC")
-    if trees["KCDCM"] is None:  # as the macro: without the mapping the components cannot be joined
-        trees["Array"] = trees["Calor"] = None
-    else:
-        keys = set(trees["KCDCM"].keys())
-        if "ArrayIdx" not in keys:
-            trees["Array"] = None
-        if "CalorIdx" not in keys:
-            trees["Calor"] = None
-    if trees["Array"] is not None:
-        _require(trees["Array"], ARRAY_BRANCHES, where=f"{where}:Array")
-    if trees["Calor"] is not None:
-        _require(trees["Calor"], CALOR_BRANCHES, where=f"{where}:Calor")
-    return trees
+def _trees(file: Any, *, where: str) -> _Trees:
+    """Find the trees by role, as the readers do; check the branches the macro needs.
+
+    As the macro: without the mapping tree the component trees cannot be joined, and a component is read only when
+    the mapping has a branch for it.
+    """
+    lay = layout(file, where=where)
+    _require(lay.general, GENERAL_BRANCHES, where=f"{where}:{lay.general_name}")
+    mapping_branches = find_mapping_branches(lay)
+    components: dict[str, Component] = {}
+    if lay.mapping is not None:
+        for role, branches in (("array", ARRAY_BRANCHES), ("calorimeter", CALOR_BRANCHES)):
+            if role in lay.components and role in mapping_branches:
+                _require(lay.components[role], branches, where=f"{where}:{role}")
+                components[role] = Component(lay.components[role], branches, mapping_branches[role])
+    return _Trees(lay.general, lay.mapping, components)
 
 
 def _require(tree: Any, branches: tuple[str, ...], *, where: str) -> None:
-    from kcdc_hep.errors import closest_first
-
     keys = list(tree.keys())
     for b in branches:
         if b not in keys:
@@ -611,82 +321,33 @@ def _require(tree: Any, branches: tuple[str, ...], *, where: str) -> None:
 
 @dataclass(frozen=True)
 class _Chunk:
+    """One chunk of showers as numpy arrays, ready to fill."""
+
     general: dict[str, np.ndarray]
     array_event: np.ndarray | None  # mask of the chunk's showers that have array data
     stations: dict[str, np.ndarray] | None  # flat per-station values, in shower order
     counts: np.ndarray | None  # stations per shower with array data
     calor: dict[str, np.ndarray] | None
 
-
-def _chunks(
-    trees: dict[str, Any],
-    *,
-    step_size: int,
-    pool: ThreadPoolExecutor,
-    where: str,
-    start: int = 0,
-    stop: int | None = None,
-) -> Iterator[_Chunk]:
-    """The showers ``[start, stop)`` (default: all) in chunks of ``step_size``, joined with their component data."""
-    general = {b: _BranchCursor(trees["KCDC"][b]) for b in GENERAL_BRANCHES}
-    mapping = trees["KCDCM"]
-    amap = _BranchCursor(mapping["ArrayIdx"]) if trees["Array"] is not None else None
-    cmap = _BranchCursor(mapping["CalorIdx"]) if trees["Calor"] is not None else None
-    array = {b: _BranchCursor(trees["Array"][b]) for b in ARRAY_BRANCHES} if trees["Array"] is not None else {}
-    calor = {b: _BranchCursor(trees["Calor"][b]) for b in CALOR_BRANCHES} if trees["Calor"] is not None else {}
-    n = int(trees["KCDC"].num_entries)
-    n_array = int(trees["Array"].num_entries) if trees["Array"] is not None else 0
-    n_calor = int(trees["Calor"].num_entries) if trees["Calor"] is not None else 0
-
-    def read(cursors: dict[str, _BranchCursor], lo: int, hi: int) -> dict[str, Any]:
-        futures = {name: pool.submit(c.take, lo, hi) for name, c in cursors.items()}
-        try:
-            return {name: f.result() for name, f in futures.items()}
-        except Exception as err:
-            msg = f"{where}: reading entries {lo}-{hi} failed ({type(err).__name__}: {err}); the file may be truncated"
-            raise CorruptFileError(msg) from err
-
-    stop = n if stop is None else min(stop, n)
-    for a in range(start, stop, step_size):
-        b = min(a + step_size, stop)
-        maps = read({k: v for k, v in (("a", amap), ("c", cmap)) if v is not None}, a, b)
-        gen = {k: _numpy(v) for k, v in read(general, a, b).items()}
-        array_event = stations = counts = calor_values = None
-        if "a" in maps:
-            idx = _numpy(maps["a"]).astype(np.int64)
-            array_event = idx >= 0
-            sel = idx[array_event]
-            _check_range(sel, n_array, "Array", where)
-            counts, stations = _stations(array, read, sel)
-        if "c" in maps:
-            idx = _numpy(maps["c"]).astype(np.int64)
-            sel = idx[idx >= 0]
-            _check_range(sel, n_calor, "Calor", where)
-            calor_values = _take(calor, read, sel)
-        yield _Chunk(gen, array_event, stations, counts, calor_values)
+    @classmethod
+    def of(cls, chunk: KcdcChunk) -> _Chunk:
+        """The numpy arrays of a chunk the reader read."""
+        general = {k: _numpy(v) for k, v in chunk.general.items()}
+        array_event = stations = counts = calor = None
+        if "array" in chunk.components:
+            rows = chunk.components["array"]
+            array_event = rows.present
+            counts, stations = _stations(rows)
+        if "calorimeter" in chunk.components:
+            calor = {k: _numpy(v) for k, v in chunk.components["calorimeter"].selected().items()}
+        return cls(general, array_event, stations, counts, calor)
 
 
-def _check_range(sel: np.ndarray, n: int, tree: str, where: str) -> None:
-    if len(sel) and (sel.min() < 0 or sel.max() >= n):
-        msg = (
-            f"{where}: the KCDCM mapping points past the end of the {tree} tree ({n} entries); the file is inconsistent"
-        )
-        raise CorruptFileError(msg)
-
-
-def _contiguous(sel: np.ndarray) -> bool:
-    return bool(len(sel) == 0 or (sel[-1] - sel[0] + 1 == len(sel) and np.all(np.diff(sel) == 1)))
-
-
-def _stations(array: dict[str, _BranchCursor], read: Any, sel: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Per-station values of the Array entries ``sel`` (in that order), flattened, and the counts per entry."""
-    if len(sel) == 0:
+def _stations(rows: ComponentRows) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per-station values of the showers with array data (in shower order), flattened, and the counts per shower."""
+    if not rows.present.any():
         return np.zeros(0, np.int64), {b: np.zeros(0) for b in ARRAY_BRANCHES}
-    lo, hi = int(sel.min()), int(sel.max()) + 1
-    raw = read(array, lo, hi)
-    if not _contiguous(sel):
-        raw = {k: v[sel - lo] for k, v in raw.items()}
-    split = {name: _flat(values) for name, values in raw.items()}
+    split = {name: _flat(values) for name, values in rows.selected().items()}
     counts = split["ArrivalS"][0]
     for name, (c, _) in split.items():
         if not np.array_equal(c, counts):
@@ -695,16 +356,27 @@ def _stations(array: dict[str, _BranchCursor], read: Any, sel: np.ndarray) -> tu
     return counts, {name: content for name, (_, content) in split.items()}
 
 
-def _take(cursors: dict[str, _BranchCursor], read: Any, sel: np.ndarray) -> dict[str, np.ndarray]:
-    if len(sel) == 0:
-        return {b: np.zeros(0) for b in cursors}
-    lo, hi = int(sel.min()), int(sel.max()) + 1
-    raw = {k: _numpy(v) for k, v in read(cursors, lo, hi).items()}
-    return raw if _contiguous(sel) else {k: v[sel - lo] for k, v in raw.items()}
+def _numpy(values: Any) -> np.ndarray:
+    import awkward as ak
+
+    return np.asarray(ak.to_numpy(values))
+
+
+def _flat(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(counts per entry, flat content) of a jagged awkward array, without copying where possible."""
+    import awkward as ak
+
+    layout = values.layout
+    if isinstance(layout, ak.contents.ListOffsetArray) and isinstance(layout.content, ak.contents.NumpyArray):
+        offsets = np.asarray(layout.offsets)
+        content = np.asarray(layout.content.data)[offsets[0] : offsets[-1]]
+        return np.diff(offsets), content
+    return _numpy(ak.num(values, axis=1)), _numpy(ak.flatten(values, axis=1))
 
 
 # --------------------------------------------------------------------------------------------- filling
-def _fill(acc: dict[str, _Accumulator], chunk: _Chunk, pool: ThreadPoolExecutor) -> None:
+# --------------------------------------------------------------------------------------------- filling
+def _fill(acc: dict[str, Accumulator], chunk: _Chunk, pool: ThreadPoolExecutor) -> None:
     """Fill the histograms from one chunk; independent histograms are filled on the pool's threads."""
     g = chunk.general
 
@@ -720,7 +392,7 @@ def _fill(acc: dict[str, _Accumulator], chunk: _Chunk, pool: ThreadPoolExecutor)
         for name, branch in (("hE", "E"), ("hZe", "Ze"), ("hAz", "Az")):
             one(name, g[branch])
         core = acc["hCore"]
-        core.fill(g["Xc"], _x_axis(core).bin_index(g["Xc"]), g["Yc"], _y_axis(core).bin_index(g["Yc"]))
+        core.fill(g["Xc"], core.spec.x.bin_index(g["Xc"]), g["Yc"], core.spec.y_axis.bin_index(g["Yc"]))
         acc["hNeNmu"].fill(g["Ne"], i_ne, g["Nmu"], i_nmu)  # same axes as hNe, hNmu
         with np.errstate(divide="ignore", invalid="ignore"):
             one("hRatio", g["Ne"] / g["Nmu"])
@@ -752,7 +424,7 @@ def _fill(acc: dict[str, _Accumulator], chunk: _Chunk, pool: ThreadPoolExecutor)
         dy *= dy
         dx += dy  # as the macro: sqrt(dx*dx + dy*dy), not hypot (which rounds differently)
         r = np.sqrt(dx, out=dx)
-        return r, _x_axis(acc["hEDepR"]).bin_index(r), valid
+        return r, acc["hEDepR"].spec.x.bin_index(r), valid
 
     shower_task = pool.submit(showers)
     e_task = pool.submit(one, "hEDep", st["EDeposit"])
@@ -771,17 +443,6 @@ def _fill(acc: dict[str, _Accumulator], chunk: _Chunk, pool: ThreadPoolExecutor)
     ]
     for t in second:
         t.result()
-
-
-def _x_axis(a: _Accumulator) -> RootAxis:
-    return a.spec.x
-
-
-def _y_axis(a: _Accumulator) -> RootAxis:
-    if a.spec.y is None:
-        msg = f"{a.spec.name} is not a 2-D histogram"
-        raise SchemaError(msg)
-    return a.spec.y
 
 
 def _prefetch(chunks: Iterator[_Chunk], pool: ThreadPoolExecutor) -> Iterator[_Chunk]:
@@ -829,8 +490,6 @@ def macro_path() -> Path:
 
 def copy_macro(directory: str | os.PathLike[str] = ".", *, overwrite: bool = False) -> Path:
     """Copy ``KCDC_analyze_example.C`` into ``directory`` (kept if already there: a student may have edited it)."""
-    import shutil
-
     target = Path(directory) / MACRO
     if overwrite or not target.exists():
         shutil.copyfile(macro_path(), target)
@@ -872,8 +531,6 @@ def make_example_input(
 def _write(out: Path, accumulators: Any) -> None:
     import uproot
 
-    from kcdc_hep.writers import _atomic
-
-    with _atomic(out) as tmp, uproot.recreate(tmp) as f:
+    with atomic_write(out) as tmp, uproot.recreate(tmp) as f:
         for a in accumulators:
             f[a.spec.name] = a.to_root()
