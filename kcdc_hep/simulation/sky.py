@@ -75,15 +75,19 @@ def element_index(primary: Any, elements: Sequence[str], *, where: str) -> np.nd
     [0, 4, 2]
     """
     codes = ak.to_numpy(primary) if isinstance(primary, ak.Array) else np.asarray(primary)
-    uniq, inverse = np.unique(codes, return_inverse=True)
-    lookup = np.empty(len(uniq), dtype=np.intp)
-    for i, code in enumerate(uniq):
+    codes = codes.reshape(-1)
+    out = np.empty(len(codes), dtype=np.intp)
+    todo = np.ones(len(codes), dtype=bool)
+    while todo.any():  # one pass per distinct code (a handful): much faster than np.unique on strings
+        code = codes[int(np.argmax(todo))]
         p = schema.lookup_primary(code.item() if isinstance(code, np.generic) else code)
         if p is None or p.symbol not in elements:
             msg = f"{where}: primary {code!r} is not one of the elements {', '.join(elements)}; select those events"
             raise ArgumentError(msg)
-        lookup[i] = elements.index(p.symbol)
-    return lookup[inverse.reshape(-1)]
+        same = codes == code
+        out[same] = elements.index(p.symbol)
+        todo &= ~same
+    return out
 
 
 # ================================================================================================ element spectra
