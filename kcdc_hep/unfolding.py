@@ -2,8 +2,9 @@
 
 The measured showers are counted in cells of (lgNe, lgNμ) — or (lgE_rec, lgNe, lgNμ), any regular or variable
 binning — and a simulation library gives the response: the probability that a shower of element Z with true energy
-in bin t is triggered, reconstructed and lands in cell i (:func:`build_response`). The unfolding (:func:`unfold`) is
-a forward-folding Poisson likelihood fit with iminuit: the parameters are the numbers of showers θ_Zt of each element
+in bin t is triggered, reconstructed and lands in cell i (:func:`build_response` from events,
+:func:`response_from_histogram` from a weighted histogram filled chunk by chunk). The unfolding (:func:`unfold`) is a
+forward-folding Poisson likelihood fit with iminuit: the parameters are the numbers of showers θ_Zt of each element
 and true-energy bin, the model of cell i is μ_i = Σ R_i,Zt θ_Zt, and
 
     −ln L = Σ_i (μ_i − n_i ln μ_i)
@@ -43,6 +44,7 @@ __all__ = [
     "Response",
     "UnfoldingResult",
     "build_response",
+    "response_from_histogram",
     "unfold",
 ]
 
@@ -125,7 +127,8 @@ class Response:
     prior_integral : numpy.ndarray
         ∫ J dE of the prior sky per cause, shape ``(n_groups, n_true)``, m⁻² s⁻¹ sr⁻¹ (mixes groups).
     n_sim : numpy.ndarray
-        Simulated showers per cause that reached a cell, shape ``(n_groups, n_true)``.
+        Effective number of simulated showers per cause that reached a cell, (Σw)²/Σw², shape
+        ``(n_groups, n_true)``.
     """
 
     true_edges: np.ndarray
@@ -182,7 +185,7 @@ class Response:
             cols.append(np.einsum("ckt,kt->ct", m[:, idx], w))
             var_cols.append(np.einsum("ckt,kt->ct", v[:, idx], w**2))
             integral.append(total)
-            n_sim.append(self.n_sim[idx].sum(axis=0))
+            n_sim.append(self.n_sim[idx].sum(axis=0))  # approximate: the sum of the members' numbers
             members.append(tuple(e for i in idx for e in self.members[i]))
         used = [g for parts in groups.values() for g in parts]
         if len(set(used)) != len(used):
@@ -195,7 +198,7 @@ class Response:
             matrix=readonly(np.stack(cols, axis=1).reshape(len(self.cells), -1)),
             matrix_var=readonly(np.stack(var_cols, axis=1).reshape(len(self.cells), -1)),
             prior_integral=readonly(np.array(integral)),
-            n_sim=readonly(np.array(n_sim), dtype=np.int64),
+            n_sim=readonly(np.array(n_sim)),
         )
 
 
@@ -256,12 +259,77 @@ def build_response(
     key = row[cell[ok]] * n_causes + cause
     sumw = np.bincount(key, weights=w[ok], minlength=len(cells) * n_causes).reshape(len(cells), n_causes)
     sumw2 = np.bincount(key, weights=w[ok] ** 2, minlength=len(cells) * n_causes).reshape(len(cells), n_causes)
+    return _response(sumw, sumw2, cells, t_edges, elements, names, e_edges, prior)
+
+
+def response_from_histogram(
+    h: Any, *, prior: ElementSky = KASCADE_2024_SKY, true_axis: str = "lgE_true", primary_axis: str = "primary"
+) -> Response:
+    """The response from a histogram of the simulation library, for analyses that fill histograms chunk by chunk.
+
+    Parameters
+    ----------
+    h : hist.Hist
+        Weight storage, filled with the weights ``generation.weights_to(prior, lgE_true, primary)`` (exposure 1);
+        axes: the true energy ``true_axis`` [lg(E/eV)], a string category ``primary_axis`` (element codes) and the
+        effect axes (e.g. ``lgE``, ``lgNe``, ``lgNmu``), in any order. The true-energy bins must lie inside the
+        library's generation range.
+    prior : ElementSky
+        The sky the weights were made for.
+    true_axis, primary_axis : str
+        Names of those axes.
+
+    Returns
+    -------
+    Response
+        The same as :func:`build_response` on the events that filled ``h``.
+    """
+    where = "response_from_histogram"
+    names = list(h.axes.name)
+    for axis in (true_axis, primary_axis):
+        if axis not in names:
+            msg = f"{where}: the histogram has no axis {axis!r}; its axes are {names}"
+            raise ArgumentError(msg)
+    view = h.view(flow=False)
+    if view.dtype.names is None or "variance" not in view.dtype.names:
+        msg = f"{where}: fill the histogram with Weight storage (hist.storage.Weight()) so that it keeps Σw²"
+        raise ArgumentError(msg)
+    ti, pi = names.index(true_axis), names.index(primary_axis)
+    codes = list(h.axes[pi])
+    elements = tuple(str(e) for e in np.asarray(prior.elements)[element_index(codes, prior.elements, where=where)])
+    effect = [i for i in range(len(names)) if i not in (ti, pi)]
+    e_edges = tuple(_check_edges(h.axes[i].edges, f"effect {names[i]!r}") for i in effect)
+    t_edges = _check_edges(h.axes[ti].edges, "true-energy")
+
+    def causes_last(a: np.ndarray) -> np.ndarray:
+        return np.moveaxis(a, [pi, ti], [-2, -1]).reshape(-1, len(elements) * (len(t_edges) - 1))
+
+    sumw, sumw2 = causes_last(view["value"]), causes_last(view["variance"])
+    cells = np.flatnonzero(np.any(sumw != 0, axis=1))
+    return _response(
+        sumw[cells], sumw2[cells], cells, t_edges, elements, tuple(names[i] for i in effect), e_edges, prior
+    )
+
+
+def _response(
+    sumw: np.ndarray,
+    sumw2: np.ndarray,
+    cells: np.ndarray,
+    t_edges: np.ndarray,
+    elements: tuple[str, ...],
+    names: tuple[str, ...],
+    e_edges: tuple[np.ndarray, ...],
+    prior: ElementSky,
+) -> Response:
+    """The record from Σw and Σw² per (cell, cause): divided by the prior's ∫J dE per cause (Σw of all thrown)."""
     sky_index = [prior.elements.index(e) for e in elements]
-    integral = prior.integrated_flux(t_edges)[sky_index]  # (elements, n_true): Σ w of all thrown showers
+    integral = prior.integrated_flux(t_edges)[sky_index]  # (elements, n_true)
     flat = integral.reshape(-1)
+    total, total2 = sumw.sum(axis=0), sumw2.sum(axis=0)
+    n_eff = np.divide(total**2, total2, out=np.zeros_like(total), where=total2 > 0)
     return Response(
         true_edges=readonly(t_edges),
-        groups=tuple(elements),
+        groups=elements,
         members=tuple((e,) for e in elements),
         effect_names=names,
         effect_edges=tuple(readonly(e) for e in e_edges),
@@ -269,7 +337,7 @@ def build_response(
         matrix=readonly(sumw / flat),
         matrix_var=readonly(sumw2 / flat**2),
         prior_integral=readonly(integral),
-        n_sim=readonly(np.bincount(cause, minlength=n_causes).reshape(len(elements), n_true), dtype=np.int64),
+        n_sim=readonly(n_eff.reshape(len(elements), -1)),
     )
 
 

@@ -12,7 +12,7 @@ from scipy import special
 
 from kcdc_hep.errors import ArgumentError, FitError
 from kcdc_hep.simulation.sky import KASCADE_2024_SKY, GenerationSpectrum
-from kcdc_hep.unfolding import LIGHT_HEAVY, UnfoldingResult, build_response, unfold
+from kcdc_hep.unfolding import LIGHT_HEAVY, UnfoldingResult, build_response, response_from_histogram, unfold
 
 SKY = KASCADE_2024_SKY
 LN_A = {"p": 0.0, "He": math.log(4), "C": math.log(12), "Si": math.log(28), "Fe": math.log(56)}
@@ -166,6 +166,39 @@ def test_histogram_inputs_and_three_axes(rng):  # type: ignore[no-untyped-def]
     assert from_array.to_dict()["unit"] == "showers"
     with pytest.raises(ArgumentError, match="exposure"):
         _ = from_array.flux
+
+
+def test_response_from_a_histogram_filled_in_chunks(rng):  # type: ignore[no-untyped-def]
+    gen = GenerationSpectrum.equal_numbers(30_000)
+    lgE, prim = gen.sample(rng)
+    trig, ne, nmu = toy_detector(rng, lgE, prim)
+    lgE, prim, ne, nmu = lgE[trig], prim[trig], ne[trig], nmu[trig]
+    from_events = build_response(
+        lgE, prim, {"lgNe": ne, "lgNmu": nmu}, effect_edges=EFFECT_EDGES, true_edges=TRUE_EDGES, generation=gen
+    )
+    h = hist.Hist(
+        hist.axis.Variable(EFFECT_EDGES["lgNe"], name="lgNe"),
+        hist.axis.StrCategory(["fe", "p", "he", "co", "si"], name="primary"),  # any order, any code
+        hist.axis.Variable(TRUE_EDGES, name="lgE_true"),
+        hist.axis.Variable(EFFECT_EDGES["lgNmu"], name="lgNmu"),
+        storage=hist.storage.Weight(),
+    )
+    codes = np.vectorize({"p": "p", "He": "he", "C": "co", "Si": "si", "Fe": "fe"}.get)(prim)  # as in sample 2
+    w = gen.weights_to(SKY, lgE, codes)
+    for chunk in np.array_split(np.arange(len(lgE)), 3):
+        h.fill(lgNe=ne[chunk], primary=codes[chunk], lgE_true=lgE[chunk], lgNmu=nmu[chunk], weight=w[chunk])
+    from_hist = response_from_histogram(h)
+    assert from_hist.groups == ("Fe", "p", "He", "C", "Si") and from_hist.effect_names == ("lgNe", "lgNmu")
+    order = [from_events.groups.index(g) for g in from_hist.groups]
+    n = from_events.n_true
+    columns = np.concatenate([np.arange(k * n, (k + 1) * n) for k in order])
+    np.testing.assert_array_equal(from_hist.cells, from_events.cells)
+    np.testing.assert_allclose(from_hist.matrix, from_events.matrix[:, columns], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(from_hist.matrix_var, from_events.matrix_var[:, columns], rtol=1e-12, atol=0)
+    with pytest.raises(ArgumentError, match="Weight storage"):
+        response_from_histogram(hist.Hist(*h.axes))
+    with pytest.raises(ArgumentError, match="no axis 'lgE_true'"):
+        response_from_histogram(hist.Hist(*h.axes[:2], h.axes[3], storage=hist.storage.Weight()))
 
 
 def test_bad_inputs_say_what_to_do(rng):  # type: ignore[no-untyped-def]

@@ -262,7 +262,7 @@ class ElementSky:
         """Draw ``n`` primaries from the summed sky: true energies and element symbols.
 
         The energy comes from the inverse cumulative distribution of the all-particle flux on a 0.001-decade grid,
-        the element from the fractions at that energy.
+        the element from the fractions at that energy (interpolated on the same grid).
 
         Returns
         -------
@@ -285,8 +285,11 @@ class ElementSky:
         dn = self.all_particle(grid) * 10.0**grid  # ∝ dN/dlgE
         cdf = np.r_[0.0, np.cumsum(0.5 * (dn[1:] + dn[:-1]) * np.diff(grid))]
         lgE = np.interp(rng.random(int(n)) * cdf[-1], cdf, grid)
-        cum = np.cumsum(self.fractions(lgE), axis=-1)
-        idx = (rng.random(int(n))[:, None] >= cum[:, :-1]).sum(axis=1)
+        cum = np.cumsum(self.fractions(grid), axis=-1)  # the fractions, interpolated from the same grid
+        u = rng.random(int(n))
+        idx = np.zeros(int(n), dtype=np.intp)
+        for j in range(len(self.spectra) - 1):
+            idx += u >= np.interp(lgE, grid, cum[:, j])
         return lgE, np.asarray(self.elements)[idx]
 
 
