@@ -194,7 +194,7 @@ def test_empty_file_and_header_only(tmp_path: Path) -> None:
 def test_unknown_binary_format(tmp_path: Path) -> None:
     path = tmp_path / "image.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-    with pytest.raises(UnknownFormatError, match="neither ROOT, Parquet nor zip"):
+    with pytest.raises(UnknownFormatError, match="neither ROOT, HDF5, Parquet nor zip"):
         kcdc_hep.read(path)
 
 
