@@ -26,8 +26,10 @@ def write_histograms(histograms: Mapping[str, Any], path: str | os.PathLike[str]
 
     Parameters
     ----------
-    histograms : mapping of str → hist.Hist
-        Key in the file → histogram with 1–3 numeric axes. Count storages (Int64, Double) are written with
+    histograms : mapping of str → hist.Hist (or a ROOT histogram object)
+        Key in the file → histogram with 1–3 numeric axes. An object that is not a ``hist.Hist`` (a TH1D/TH2D
+        already made for uproot, as the ``run()`` twin makes them with ROOT's exact statistics) is written as it
+        is. Count storages (Int64, Double) are written with
         Sumw2 = the counts (Poisson errors, as ROOT's ``TH1::Sumw2()`` after unweighted fills); Weight storage
         keeps its sum of squared weights. The title is the histogram's ``name`` (``hist.Hist(..., name=...)``),
         the axis titles are the axis labels; under- and overflow bins are written as they are.
@@ -62,6 +64,8 @@ def _with_sumw2(name: str, h: Any) -> Any:
     """A Weight-storage copy of a count histogram (variances = counts), or the histogram itself if weighted."""
     import hist
 
+    if not isinstance(h, hist.Hist):
+        return h  # already a ROOT object (e.g. uproot.writing.identify.to_TH1x): written as it is
     if not 1 <= len(h.axes) <= 3 or any(
         isinstance(ax, hist.axis.StrCategory | hist.axis.IntCategory | hist.axis.Boolean) for ax in h.axes
     ):

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from kcdc_hep import engine, settings
-from kcdc_hep._util import atomic_write, check_output, progress_bar
+from kcdc_hep._util import check_output, progress_bar
 from kcdc_hep.analyses.example.root_histograms import Accumulator, HistogramSpec, RootAxis
 from kcdc_hep.errors import ArgumentError, CorruptFileError, MissingColumnError, MissingFileError, closest_first
 from kcdc_hep.readers import open_source, resolve
@@ -529,8 +529,7 @@ def make_example_input(
 
 # --------------------------------------------------------------------------------------------- writing
 def _write(out: Path, accumulators: Any) -> None:
-    import uproot
+    from kcdc_hep.writers import write_histograms
 
-    with atomic_write(out) as tmp, uproot.recreate(tmp) as f:
-        for a in accumulators:
-            f[a.spec.name] = a.to_root()
+    # overwrite: run() refused an existing output before reading (unless asked to overwrite)
+    write_histograms({a.spec.name: a.to_root() for a in accumulators}, out, overwrite=True)
