@@ -205,7 +205,7 @@ def published_all_particle() -> FluxSpectrum:
     >>> len(spec.energy_GeV), spec.label
     (18, 'KAS_QGSjet01_all')
     """
-    from kcdc_hep import read_flux_table
+    from kcdc_hep.readers.flux_table import read_flux_table
 
     return read_flux_table(data_path(_ALL_PARTICLE_FILE))
 
