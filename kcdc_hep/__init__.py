@@ -43,7 +43,7 @@ _EXPORTS: dict[str, str] = {
     "heavy_fraction": "kcdc_hep.fits",
     "FitResult": "kcdc_hep.fits",
     "CompositionResult": "kcdc_hep.fits",
-    "FluxSpectrum": "kcdc_hep.spectrum",
+    "FluxSpectrum": "kcdc_hep.readers.flux_table",
     "KneeResult": "kcdc_hep.fits",
     "SeparationLine": "kcdc_hep.fits",
     "HeavyFraction": "kcdc_hep.fits",

@@ -43,7 +43,8 @@ def _api(method: str, url: str, token: str, body: dict[str, Any] | None = None) 
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method, headers={"Authorization": f"token {token}"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        # longer than the hub's own 10 s slow-spawn answer (a busy machine must not fail the POST)
+        with urllib.request.urlopen(request, timeout=60) as response:
             text = response.read()
             return response.status, json.loads(text) if text else None
     except urllib.error.HTTPError as err:
