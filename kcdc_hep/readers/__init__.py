@@ -35,7 +35,7 @@ from kcdc_hep.errors import (
 from kcdc_hep.readers import _cache
 from kcdc_hep.readers import root as _root
 from kcdc_hep.readers import text as _text
-from kcdc_hep.readers.columns import plan_columns, to_events
+from kcdc_hep.readers.columns import plan_columns, row_index, to_events
 
 __all__ = ["Source", "detect", "iterate", "read"]
 
@@ -357,8 +357,7 @@ def _text_chunks(
     b_req = stop
     pending: list[ak.Array] = []
     pending_n = 0
-    for first_line, block in _text.iter_blocks(fh, lay, step):
-        table = _text.parse_block(block, lay, include, first_line=first_line)
+    for table in _text.iter_tables(fh, lay, include, rows_per_block=step):
         chunk = to_events(_text.table_columns(table), plan, where=where, minus_one_missing=True)
         lo, hi = total_seen, total_seen + len(chunk)
         total_seen = hi
@@ -507,7 +506,7 @@ def _read_components(files: Any, columns: Sequence[str] | None, where: str) -> a
             if not keys:
                 msg = f"{where}: row_mapping.txt has no column for {fname} (columns: {', '.join(mapping.column_names)})"
                 raise CorruptFileError(msg)
-            index = mapping.column(keys[0]).to_numpy().astype(np.int64)
+            index = row_index(mapping.column(keys[0]), table.num_rows, where=where, column=keys[0])
         elif table.num_rows == n:
             index = np.arange(n, dtype=np.int64)
         else:
