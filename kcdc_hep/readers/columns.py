@@ -251,14 +251,15 @@ def range_problem(name: str, value: object) -> str:
     """Say why ``value`` cannot be field ``name`` and what it should be (for :class:`SchemaError` messages).
 
     >>> range_problem("lgNe", 35000.0)  # doctest: +ELLIPSIS
-    'lgNe = 35000.0 is outside -2 to 12 [log10(number of electrons)]: give log10 of the electron number ...'
+    'lgNe = 35000 is outside -2 to 12 [log10(number of electrons)]: give log10 of the electron number ...'
     """
     if name == "time":
         lo, hi = (str(t.astype("datetime64[D]")) for t in TIME_RANGE)
         return f"time = {value} is outside {lo} to {hi}: give UTC date-times (KASCADE took data 1996 to 2013)"
     r = RANGES[name]
     unit = schema.FIELDS[name].unit
-    return f"{name} = {value} is outside {r.low:g} to {r.high:g} [{unit}]: {r.hint}"
+    shown = f"{value:.6g}" if isinstance(value, float | np.floating) else str(value)
+    return f"{name} = {shown} is outside {r.low:g} to {r.high:g} [{unit}]: {r.hint}"
 
 
 def row_index(values: Any, n_rows: int, *, where: str, column: str) -> np.ndarray:
@@ -275,7 +276,7 @@ def row_index(values: Any, n_rows: int, *, where: str, column: str) -> np.ndarra
             msg = f"{where}: row_mapping.txt column {column!r} is empty in row {row + 1}; the export is damaged"
             raise CorruptFileError(msg)
         if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
-            msg = f"{where}: row_mapping.txt column {column!r} holds {values.type} values, not row numbers"
+            msg = f"{where}: row_mapping.txt column {column!r} holds text, not row numbers; the export is damaged"
             raise CorruptFileError(msg)
         values = values.to_numpy() if isinstance(values, pa.Array) else values.combine_chunks().to_numpy()
     a = np.asarray(values)
@@ -283,7 +284,7 @@ def row_index(values: Any, n_rows: int, *, where: str, column: str) -> np.ndarra
         whole = np.isfinite(a) & (a == np.round(a))
         if not whole.all():
             row = int(np.flatnonzero(~whole)[0])
-            msg = f"{where}: row_mapping.txt column {column!r} holds {a[row]!r} in row {row + 1}, not a row number"
+            msg = f"{where}: row_mapping.txt column {column!r} holds {a[row]:g} in row {row + 1}, not a row number"
             raise CorruptFileError(msg)
     elif a.dtype.kind not in "iu":
         msg = f"{where}: row_mapping.txt column {column!r} holds {a.dtype} values, not row numbers"
@@ -376,7 +377,7 @@ def _check_fits(values: np.ndarray, dtype: np.dtype[Any], *, name: str, where: s
         finite = values[np.isfinite(values)]
         if finite.size != values.size or not (finite == np.round(finite)).all():
             bad = values[~(np.isfinite(values) & (values == np.round(values)))][0]
-            msg = f"{where}: column {name!r} holds {bad!r}, not a whole number; it must hold whole numbers ({dtype})"
+            msg = f"{where}: column {name!r} holds {bad:g}, not a whole number; it must hold whole numbers ({dtype})"
             raise SchemaError(msg)
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
     else:
@@ -398,7 +399,7 @@ def _primary(values: Any, *, where: str) -> Any:
             if not whole.all():
                 bad = values[~whole][0]
                 msg = (
-                    f"{where}: primary id {bad!r} is not a whole number; particle ids are CORSIKA codes "
+                    f"{where}: primary id {bad:g} is not a whole number; particle ids are CORSIKA codes "
                     "(14 = p, 402 = He, 5626 = Fe, 0 = measured data)"
                 )
                 raise SchemaError(msg)
