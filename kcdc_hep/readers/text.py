@@ -236,7 +236,8 @@ def _kind(name: str, values: list[str]) -> str:
     ints = present.cast(pl.Int64, strict=False)
     if ints.null_count() == 0:
         return "int"
-    if any(i is None and v.lstrip("+-").isascii() and v.lstrip("+-").isdigit() for v, i in zip(present, ints)):
+    digits = [v.lstrip("+-") for v in present]
+    if any(i is None and d.isascii() and d.isdigit() for d, i in zip(digits, ints, strict=True)):
         return "str"  # whole numbers beyond 64 bits: keep them exact, as text
     return "float" if present.cast(pl.Float64, strict=False).null_count() == 0 else "str"
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import awkward as ak
-import numpy as np
 import pytest
 
 import kcdc_hep
@@ -113,9 +112,7 @@ def test_trailing_delimiter_is_an_empty_last_field_not_a_shift(
     assert _events(read_all_ways(path, tmp_path, monkeypatch)) == reference
 
 
-def test_trailing_delimiter_on_some_rows_only(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: Any
-) -> None:
+def test_trailing_delimiter_on_some_rows_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: Any) -> None:
     path = _write(tmp_path / "some.csv", "\n".join([S2_HEADER, S2_ROWS[0] + ",", S2_ROWS[1], S2_ROWS[2] + ","]))
     assert _events(read_all_ways(path, tmp_path, monkeypatch)) == reference  # a row without it cannot shift
     path = _write(tmp_path / "two.csv", "\n".join([S2_HEADER, S2_ROWS[0] + ",", S2_ROWS[1] + ",,"]))
@@ -126,7 +123,8 @@ def test_trailing_delimiter_on_some_rows_only(
 
 def test_one_value_too_many_is_refused_not_taken_as_an_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _write(tmp_path / "five.txt", "E Ne Nmu Ze\n14.9 4.5 4.0 18.2 7\n14.5 4.1 3.7 10.0 9\n")
-    _error(read_all_ways(path, tmp_path, monkeypatch), MalformedRowError, r"five\.txt:2: .*5 fields where the header has 4")
+    outcome = read_all_ways(path, tmp_path, monkeypatch)
+    _error(outcome, MalformedRowError, r"five\.txt:2: .*5 fields where the header has 4")
 
 
 def test_a_pandas_index_is_dropped_only_when_it_counts_the_rows(
@@ -232,7 +230,8 @@ def test_nul_byte_after_the_first_4_kb(tmp_path: Path, monkeypatch: pytest.Monke
 def test_integers_are_checked_against_their_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     row = LEGACY_ROW.format(gt=900000000, mt=5, r=3_000_000_000)
     path = _write(tmp_path / "run.txt", LEGACY_HEADER + "\n" + row + "\n")
-    _error(read_all_ways(path, tmp_path, monkeypatch), SchemaError, r"run\.txt:2: 3000000000 in column 'R' does not fit")
+    outcome = read_all_ways(path, tmp_path, monkeypatch)
+    _error(outcome, SchemaError, r"run\.txt:2: 3000000000 in column 'R' does not fit")
     row = LEGACY_ROW.format(gt=900000000, mt=5, r="3e9")
     path = _write(tmp_path / "float.txt", LEGACY_HEADER + "\n" + row + "\n")
     _error(read_all_ways(path, tmp_path, monkeypatch), MalformedRowError, r"'3e9' in column 'R' is not a whole number")
