@@ -496,7 +496,11 @@ def to_events(columns: Mapping[str, Any], plan: ColumnPlan, *, where: str, minus
         mt = _as_numpy(columns[plan.mt]) if plan.mt else None
         out["time"] = _time(_as_numpy(columns[plan.gt]), mt, where=where)
     if plan.derive_core_dist:
-        out["core_dist"] = np.hypot(np.asarray(out["core_x"]), np.asarray(out["core_y"]))
+        x, y = out["core_x"], out["core_y"]
+        if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
+            out["core_dist"] = np.hypot(x, y)
+        else:  # an event without the array component has no core: no distance either
+            out["core_dist"] = np.hypot(ak.Array(x), ak.Array(y))
     for name in plan.helpers:
         out.pop(name, None)
     order = {name: i for i, name in enumerate(schema.FIELDS)}

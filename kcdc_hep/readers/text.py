@@ -62,7 +62,7 @@ MAX_LINE_BYTES = 1 << 20
 #: Most columns accepted in a header (KCDC exports have a few dozen quantities).
 MAX_COLUMNS = 1000
 #: Largest text stream (a zip member) that ``read`` loads; ``iterate`` has no such limit.
-MAX_READ_STREAM_BYTES = 1 << 30
+MAX_READ_STREAM_BYTES = 512 << 20
 #: Largest block of rows parsed at once.
 BLOCK_BYTES = 32 << 20
 
