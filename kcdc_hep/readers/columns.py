@@ -30,6 +30,7 @@ __all__ = [
     "range_problem",
     "row_index",
     "to_events",
+    "value_problem",
 ]
 
 #: Source columns that are consumed to build ``time`` (KCDC: Gt = Unix seconds, Mt = ns within the second).
@@ -247,6 +248,47 @@ def first_out_of_range(name: str, values: np.ndarray, *, minus_one_missing: bool
     return int(hits[0]) if hits.size else None
 
 
+def value_problem(name: str, values: np.ndarray, *, minus_one_missing: bool = False) -> tuple[int, str] | None:
+    """The first value of source column ``name`` that its field cannot hold, and why; ``None`` if all can.
+
+    Knows the KCDC time parts (``Gt`` Unix seconds within :data:`TIME_RANGE`, ``Mt`` nanoseconds 0 to 999999999),
+    the integer type of each field (``run`` is int32: 3e9 would wrap) and the physical ranges of :data:`RANGES`.
+    Missing values (NaN, NaT) pass.
+
+    >>> value_problem("R", np.array([877, 3_000_000_000]))
+    (1, "3000000000 in column 'R' does not fit run (int32: -2147483648 to 2147483647)")
+    """
+    a = np.asarray(values)
+    low = name.strip().lower()
+    if low in _GT or low in _MT:
+        if low in _GT:
+            lo, hi = (int(t.astype("datetime64[s]").astype(np.int64)) for t in TIME_RANGE)
+            what = f"Unix seconds of KASCADE data ({lo} to {hi - 1}, 1990 to 2029)"
+        else:
+            lo, hi, what = 0, 1_000_000_000, "nanoseconds within the second (0 to 999999999)"
+        with np.errstate(invalid="ignore"):
+            hits = np.flatnonzero((a < lo) | (a >= hi))
+        return (int(hits[0]), f"column {name!r} = {a[int(hits[0])]} is not {what}") if hits.size else None
+    canonical = schema.canonical_name(name)
+    f = schema.FIELDS.get(canonical) if canonical else None
+    if f is None or canonical is None or a.dtype.kind not in "iufM":
+        return None
+    found = []
+    if f.dtype.startswith("int") and a.dtype.kind in "iuf":
+        info = np.iinfo(np.dtype(f.dtype))
+        with np.errstate(invalid="ignore"):
+            hits = np.flatnonzero((a < info.min) | (a > info.max))
+        if hits.size:
+            row = int(hits[0])
+            found.append(
+                (row, f"{a[row]} in column {name!r} does not fit {canonical} ({f.dtype}: {info.min} to {info.max})")
+            )
+    row_out = first_out_of_range(canonical, a, minus_one_missing=minus_one_missing)
+    if row_out is not None:
+        found.append((row_out, f"column {name!r}: {range_problem(canonical, a[row_out])}"))
+    return min(found, key=lambda p: p[0]) if found else None
+
+
 def range_problem(name: str, value: object) -> str:
     """Say why ``value`` cannot be field ``name`` and what it should be (for :class:`SchemaError` messages).
 
@@ -440,30 +482,18 @@ def _no_primary(code: str) -> bool:
 
 def _time(gt: Any, mt: Any | None, *, where: str) -> np.ndarray:
     """KCDC Gt (Unix seconds) + Mt (ns within the second) -> datetime64[ns], refusing values that would wrap."""
-    if not isinstance(gt, np.ndarray) or (mt is not None and not isinstance(mt, np.ndarray)):
-        msg = f"{where}: Gt/Mt (the event time) have empty values; every event needs its time"
-        raise SchemaError(msg)
-    raw = gt
-    if raw.dtype.kind not in "iuf":
-        msg = f"{where}: Gt (Unix seconds) holds {raw.dtype} values, not numbers"
-        raise SchemaError(msg)
-    _check_fits(raw, np.dtype(np.int64), name="Gt", where=where)
-    seconds = raw.astype(np.int64)
-    lo, hi = (int(t.astype("datetime64[s]").astype(np.int64)) for t in TIME_RANGE)
-    if seconds.size and (seconds.min() < lo or seconds.max() >= hi):
-        bad = seconds[(seconds < lo) | (seconds >= hi)][0]
-        msg = f"{where}: Gt = {bad} s is not a time of KASCADE data; {range_problem('time', 'that')}"
-        raise SchemaError(msg)
-    ns = seconds * 1_000_000_000
-    if mt is not None:
-        sub = np.asarray(mt)
-        _check_fits(sub, np.dtype(np.int64), name="Mt", where=where)
-        sub = sub.astype(np.int64)
-        if sub.size and (sub.min() < 0 or sub.max() >= 1_000_000_000):
-            bad = sub[(sub < 0) | (sub >= 1_000_000_000)][0]
-            msg = f"{where}: Mt = {bad} is not a nanosecond within the second (0 to 999999999)"
+    parts = {"Gt": gt, "Mt": mt} if mt is not None else {"Gt": gt}
+    for name, values in parts.items():
+        if not isinstance(values, np.ndarray) or values.dtype.kind not in "iuf":
+            msg = f"{where}: {name} (the event time) has empty or non-number values; every event needs its time"
             raise SchemaError(msg)
-        ns = ns + sub
+        _check_fits(values, np.dtype(np.int64), name=name, where=where)
+        problem = value_problem(name, values)
+        if problem is not None:
+            raise SchemaError(f"{where}: {problem[1]}")
+    ns = gt.astype(np.int64) * 1_000_000_000
+    if mt is not None:
+        ns = ns + mt.astype(np.int64)
     return ns.astype("datetime64[ns]")
 
 

@@ -486,7 +486,7 @@ def _finish(
         elif kind == "index":
             _check_index(s, first_row, problems)
         elif kind in ("float", "int"):
-            _check_numbers(s, name, kind, problems)
+            _check_numbers(s, name, problems)
         columns[f"c{i}"] = s
     if layout.trailing:
         extra = df[f"c{len(layout.kinds)}"]
@@ -514,9 +514,7 @@ def _check_time(s: Any, name: str, layout: TextLayout, problems: list[Any]) -> A
         shown = value if len(value) <= 40 else value[:37] + "..."
         problem = f"{shown!r} in column {name!r} is not a date-time like 1998-05-11 07:54:03 (UTC)"
         problems.append((int(hits[0]), MalformedRowError, problem))
-    row = _columns.first_out_of_range("time", parsed.to_numpy())
-    if row is not None:
-        problems.append((row, SchemaError, f"column {name!r}: {_columns.range_problem('time', parsed[row])}"))
+    _check_numbers(parsed, name, problems)
     return parsed
 
 
@@ -555,39 +553,10 @@ def _check_index(s: Any, first_row: int | None, problems: list[Any]) -> None:
         problems.append((r, MalformedRowError, problem))
 
 
-def _check_numbers(s: Any, name: str, kind: str, problems: list[Any]) -> None:
-    low = name.strip().lower()
-    values = s.to_numpy()
-    if low in schema.TIME_SECONDS_ALIASES or low in schema.TIME_NANOSECONDS_ALIASES:
-        if low in schema.TIME_SECONDS_ALIASES:
-            lo, hi = (int(t.astype("datetime64[s]").astype(np.int64)) for t in _columns.TIME_RANGE)
-            what = f"Unix seconds of KASCADE data ({lo} to {hi - 1}, 1990 to 2029)"
-        else:
-            lo, hi, what = 0, 1_000_000_000, "nanoseconds within the second (0 to 999999999)"
-        with np.errstate(invalid="ignore"):
-            hits = np.flatnonzero((values < lo) | (values >= hi))
-        if hits.size:
-            problem = f"column {name!r} = {values[int(hits[0])]} is not {what}"
-            problems.append((int(hits[0]), SchemaError, problem))
-        return
-    canonical = schema.canonical_name(name)
-    f = schema.FIELDS.get(canonical) if canonical else None
-    if f is None:
-        return
-    if kind == "int" and f.dtype.startswith("int"):
-        info = np.iinfo(np.dtype(f.dtype))
-        with np.errstate(invalid="ignore"):
-            hits = np.flatnonzero((values < info.min) | (values > info.max))
-        if hits.size:
-            problem = (
-                f"{values[int(hits[0])]} in column {name!r} does not fit {canonical} ({f.dtype}: {info.min} to "
-                f"{info.max})"
-            )
-            problems.append((int(hits[0]), SchemaError, problem))
-    assert canonical is not None  # a known field
-    row = _columns.first_out_of_range(canonical, values, minus_one_missing=True)
-    if row is not None:
-        problems.append((row, SchemaError, f"column {name!r}: {_columns.range_problem(canonical, values[row])}"))
+def _check_numbers(s: Any, name: str, problems: list[Any]) -> None:
+    problem = _columns.value_problem(name, s.to_numpy(), minus_one_missing=True)
+    if problem is not None:
+        problems.append((problem[0], SchemaError, problem[1]))
 
 
 def _row_error(cls: type[KcdcError], layout: TextLayout, line: int, problem: str, raw: bytes, index: int) -> KcdcError:
