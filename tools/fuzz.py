@@ -252,23 +252,24 @@ _TEXT_BITS = [b",", b";", b" ", b"\t", b"\n", b"\r\n", b"\x00", b'"', b"#", b"-"
 
 def mutate(seed: Seed, rng: random.Random, seeds: list[Seed]) -> tuple[str, bytes]:
     """One to three mutations of ``seed``: ``(description, bytes)``."""
+    if seed.kind == "text":
+        ops = [rng.choice([*_TEXT_OPS, "bytes"]) for _ in range(rng.choice((1, 1, 2, 3)))]
+    else:
+        ops = [
+            "member" if seed.kind == "zip" and rng.random() < 0.6 else "bytes" for _ in range(rng.choice((1, 1, 2, 3)))
+        ]
+    ops.sort(key=lambda op: _LAST.index(op) if op in _LAST else -1)  # line edits first: they find the header on line 1
     data = seed.data
-    ops = []
-    for _ in range(rng.choice((1, 1, 2, 3))):
-        if seed.kind == "text":
-            op = rng.choice([*_TEXT_OPS, "bytes"])
-        elif seed.kind == "zip" and rng.random() < 0.6:
-            op = "member"
-        else:
-            op = "bytes"
+    done = []
+    for op in ops:
         if op == "bytes":
             op, data = _mutate_bytes(data, rng, seeds)
         elif op == "member":
             op, data = _mutate_member(seed, data, rng, seeds)
         else:
             data = _TEXT_MUTATORS[op](data, rng)
-        ops.append(op)
-    return "+".join(ops), data
+        done.append(op)
+    return "+".join(done), data
 
 
 def _pos(data: bytes, rng: random.Random) -> int:
@@ -420,6 +421,8 @@ _TEXT_MUTATORS: dict[str, Any] = {
     "many-columns": lambda d, r: b",".join(b"c%d" % i for i in range(r.choice([1001, 6250]))) + b"\n" + d,
 }
 _TEXT_OPS = sorted(_TEXT_MUTATORS)
+#: Whole-file edits, applied after the line edits (in this order).
+_LAST = ["bytes", "tabs", "crlf", "utf16", "comment-lines", "bom"]
 
 
 def _insert(data: bytes, rng: random.Random, value: bytes) -> bytes:
@@ -567,8 +570,8 @@ def _wrong_read(
 
 def _data_lines(data: bytes) -> tuple[bytes, list[bytes]]:
     lines = [ln.rstrip(b"\r") for ln in data.removeprefix(b"\xef\xbb\xbf").split(b"\n")]
-    h = next((i for i, ln in enumerate(lines) if ln.strip(b" \t") and not ln.strip(b" \t").startswith(b"#")), 0)
-    return lines[h], [ln for ln in lines[h + 1 :] if ln.strip(b" \t")]
+    h = next((i for i, ln in enumerate(lines) if ln.strip(b" \t\r") and not ln.strip(b" \t\r").startswith(b"#")), 0)
+    return lines[h], [ln for ln in lines[h + 1 :] if ln.strip(b" \t\r")]
 
 
 # ---------------------------------------------------------------------------------------------------- the runner
@@ -686,7 +689,7 @@ def _record(
         detail = " | ".join(detail.split("\n"))
         key = outcome if outcome != "foreign" else detail.split(":", 1)[0]
         stats["types"][key] += 1
-        stats["examples"].setdefault(key, (i, f"{seed.kind}:{seed.name}", op, detail))
+        stats["examples"].setdefault(key, []).append((i, f"{seed.kind}:{seed.name}", op, detail))
 
 
 def report(stats: dict[str, Any], args: argparse.Namespace) -> str:
@@ -706,10 +709,10 @@ def report(stats: dict[str, Any], args: argparse.Namespace) -> str:
         other = {k: v for k, v in counts.items() if k not in ("ok", "kcdc")}
         lines.append(f"  {name:28s} {counts['ok']:6d} / {counts['kcdc']:6d} / {other or 0}")
     if stats["types"]:
-        lines.append("failures by type (one example each; reproduce with --reproduce I --out FILE):")
+        lines.append("failures by type (examples; reproduce one with --reproduce I --out FILE):")
         for key, count in stats["types"].most_common():
-            i, fmt, op, detail = stats["examples"][key]
-            lines.append(f"  {count:6d}  {key}  e.g. #{i} {fmt} {op}: {detail}")
+            for k, (i, fmt, op, detail) in enumerate(stats["examples"][key][: args.examples]):
+                lines.append(f"  {count if k == 0 else '':>6}  {key}  e.g. #{i} {fmt} {op}: {detail}")
     return "\n".join(lines)
 
 
@@ -726,6 +729,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", nargs="*", help="seed kinds or names to use (text, binary, zip, hostile, ...)")
     parser.add_argument("--seeds", type=Path, default=Path(tempfile.gettempdir()) / "kcdc_hep-fuzz-seeds")
     parser.add_argument("--progress", type=int, default=1000, help="print progress every N inputs (0: never)")
+    parser.add_argument("--examples", type=int, default=1, help="examples shown per failure type (default 1)")
     parser.add_argument("--reproduce", type=int, help="write input I of the campaign to --out and stop")
     parser.add_argument("--out", type=Path, help="file for --reproduce")
     args = parser.parse_args(argv)

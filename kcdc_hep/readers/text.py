@@ -141,8 +141,8 @@ def sniff(head: bytes, *, where: str) -> TextLayout:
     if rows and len(rows[0]) == len(names) + 1:
         if delimiter != " " and rows[0][-1].strip(_BLANKS) == b"":
             trailing = True  # "a,b,c," rows: a delimiter at the end of every row
-        elif rows[0][0].strip(_BLANKS) == b"0" and names[0].strip().lower() not in INDEX_NAMES:
-            names = ["", *names]  # a pandas index written without a header name (checked to count 0, 1, 2, ...)
+        elif rows[0][0].strip(_BLANKS) == b"0" and delimiter == " " and pieces[k][:1] in (b" ", b"\t"):
+            names = ["", *names]  # pandas' index: no name, so the header is indented (checked to count 0, 1, 2, ...)
     n = len(names)
     values = [[_text(r[i]) for r in rows if len(r) == n + trailing] for i in range(n)]
     kinds = tuple(_kind(name, column) for name, column in zip(names, values, strict=True))
@@ -478,7 +478,7 @@ def _finish(
     for i, (name, kind) in enumerate(zip(layout.names, layout.kinds, strict=True)):
         s = df[f"c{i}"]
         if kind in ("str", "primary", "time"):
-            s = s.str.strip_chars('"')
+            s = s.str.strip_chars(' \t\r"')  # blanks and quotes around a text value are not part of it
         if kind == "time":
             s = _check_time(s, name, layout, problems)
         elif kind == "primary":

@@ -220,8 +220,8 @@ def test_a_mutated_table_is_refused_or_keeps_every_unchanged_line(case: tuple[by
 def _data_lines(data: bytes) -> tuple[bytes, list[bytes]]:
     """The header line and the non-blank lines after it, as the reader's contract defines them."""
     lines = [ln.rstrip(b"\r") for ln in data.removeprefix(b"\xef\xbb\xbf").split(b"\n")]
-    h = next((i for i, ln in enumerate(lines) if ln.strip(b" \t") and not ln.strip(b" \t").startswith(b"#")), 0)
-    return lines[h], [ln for ln in lines[h + 1 :] if ln.strip(b" \t")]
+    h = next((i for i, ln in enumerate(lines) if ln.strip(b" \t\r") and not ln.strip(b" \t\r").startswith(b"#")), 0)
+    return lines[h], [ln for ln in lines[h + 1 :] if ln.strip(b" \t\r")]
 
 
 @SETTINGS

@@ -131,9 +131,15 @@ def test_a_pandas_index_is_dropped_only_when_it_counts_the_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: Any
 ) -> None:
     rows = [f"{i},{r}" for i, r in enumerate(S2_ROWS)]
-    for header in ("," + S2_HEADER, S2_HEADER, "Unnamed: 0," + S2_HEADER):
+    for header in ("," + S2_HEADER, "Unnamed: 0," + S2_HEADER):
         path = _write(tmp_path / "index.csv", "\n".join([header, *rows]) + "\n")
         assert _events(read_all_ways(path, tmp_path, monkeypatch)) == reference
+    path = _write(tmp_path / "noname.csv", "\n".join([S2_HEADER, *rows]) + "\n")  # not pandas: its header has a ","
+    _error(read_all_ways(path, tmp_path, monkeypatch), MalformedRowError, r"noname\.csv:2: .*10 fields where .* 9")
+    indented = "   E   Ne  Nmu   Ze\n0 14.9 4.5 4.0 18.2\n1 14.5 4.1 3.7 10.0\n"  # pandas' to_string
+    assert len(_events(read_all_ways(_write(tmp_path / "s.txt", indented), tmp_path, monkeypatch))) == 2
+    counting = "general array calorimeter\n0 0 -1 7\n1 1 0 7\n"  # a first column that counts is no index
+    _error(read_all_ways(_write(tmp_path / "m.txt", counting), tmp_path, monkeypatch), MalformedRowError, "4 fields")
     filtered = [f"{i},{r}" for i, r in zip((0, 3, 7), S2_ROWS, strict=True)]  # a filtered DataFrame's index
     path = _write(tmp_path / "filtered.csv", "\n".join(["," + S2_HEADER, *filtered]) + "\n")
     _error(read_all_ways(path, tmp_path, monkeypatch), MalformedRowError, r"filtered\.csv:3: .*row index is 3 where 1")
