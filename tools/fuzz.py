@@ -527,8 +527,17 @@ def _read_one(
 
 
 def _plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with the same fields (absent = None) and NaN comparable, also inside per-station lists."""
     names = sorted({k for r in rows for k in r})
-    return [{k: ("nan" if isinstance(r.get(k), float) and r[k] != r[k] else r.get(k)) for k in names} for r in rows]
+    return [{k: _comparable(r.get(k)) for k in names} for r in rows]
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, float) and value != value:
+        return "nan"
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    return value
 
 
 def _wrong_read(

@@ -26,6 +26,7 @@ most :data:`BLOCK_BYTES`, and ``iterate`` holds one block and one chunk of event
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ class TextLayout:
     header_lines: int  # lines before the first data row (comments + header)
     header_bytes: int  # bytes before the first data row
     bytes_per_row: float
-    #: per column: "index", "float", "int", "str", "time" or "primary" (how it is parsed and checked)
+    #: per column: "index", "float", "int", "str", "time", "primary" (codes) or "primary_id" (CORSIKA ids)
     kinds: tuple[str, ...] = ()
     #: every row ends with the delimiter: one more, empty, field that is dropped
     trailing: bool = False
@@ -223,7 +224,9 @@ def _kind(name: str, values: list[str]) -> str:
     if low in schema.TIME_SECONDS_ALIASES or low in schema.TIME_NANOSECONDS_ALIASES:
         return "int"
     canonical = schema.canonical_name(name)
-    if canonical in ("primary", "time"):
+    if canonical == "primary":  # CORSIKA ids as numbers (faster; 1.5 is then refused), codes (p, fe) as text
+        return "primary_id" if values and all(v.lstrip("+-").isdigit() for v in values if v) else "primary"
+    if canonical == "time":
         return canonical
     f = schema.FIELDS.get(canonical) if canonical else None
     if f is not None:
@@ -263,7 +266,7 @@ def _normalise(block: bytes) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------------- parsing
-_KIND_TYPES = {"float": "Float64", "int": "Int64", "index": "Int64"}
+_KIND_TYPES = {"float": "Float64", "int": "Int64", "index": "Int64", "primary_id": "Int64"}
 
 
 def _polars_schema(layout: TextLayout, *, typed: bool = True) -> dict[str, Any]:
@@ -336,7 +339,7 @@ def _parse_frame(
 
     long_at = _first_long_line(raw)
     if long_at is not None:
-        if raw[:long_at].strip(_BLANKS + b"\n"):  # the rows before it may hold an earlier problem
+        if _has_rows(raw[:long_at]):  # the rows before it may hold an earlier problem
             _parse_frame(raw[:long_at], layout, include, first_line=first_line, first_row=first_row)
         raise _too_long(layout, first_line + raw.count(b"\n", 0, long_at))
     df = _parse(raw, layout, first_line=first_line, first_row=first_row)
@@ -350,7 +353,7 @@ def _parse(raw: bytes, layout: TextLayout, *, first_line: int, first_row: int | 
 
     if layout.delimiter == " " and layout.normalise:
         raw = _normalise(raw)
-    if not raw.strip(_BLANKS + b"\n"):
+    if not _has_rows(raw):
         return pl.DataFrame(schema=_polars_schema(layout))
     df, _ = _read_csv(raw, layout)
     if df is not None and _complete(df, layout):
@@ -436,7 +439,7 @@ def _first_bad_value(rows: bytes, layout: TextLayout) -> tuple[int, str] | None:
         if kind not in _KIND_TYPES:
             continue
         text = df[f"c{i}"]
-        target = pl.Int64 if kind in ("int", "index") else pl.Float64
+        target = pl.Float64 if kind == "float" else pl.Int64
         hits = np.flatnonzero((text.is_not_null() & text.cast(target, strict=False).is_null()).to_numpy())
         if hits.size:
             found.append((int(hits[0]), _value_problem(text[int(hits[0])], name, kind)))
@@ -651,6 +654,7 @@ def iter_blocks(
     if block_bytes is None:
         block_bytes = max(1 << 16, int((rows_per_block or 0) * layout.bytes_per_row))
     block_bytes = min(block_bytes, BLOCK_BYTES)
+    plain = _is_plain_file(stream)  # a file can step back to the line start: no copy of the block to carry over
     carry = b""
     line = layout.header_lines + 1
     total = 0
@@ -669,13 +673,24 @@ def iter_blocks(
             carry = chunk
         else:
             block, carry = chunk[: cut + 1], chunk[cut + 1 :]
-            if block.strip(_BLANKS + b"\n"):  # blocks of blank lines hold no rows: skipped at C speed
+            if plain and carry:
+                stream.seek(-len(carry), os.SEEK_CUR)
+                carry = b""
+            if _has_rows(block):  # blocks of blank lines hold no rows: skipped at C speed
                 yield line, block
             line += block.count(b"\n")
         if len(carry) > MAX_LINE_BYTES:
             raise _too_long(layout, line)
-    if carry.strip(_BLANKS):
+    if _has_rows(carry):
         yield line, carry
+
+
+_CONTENT = re.compile(rb"[^ \t\r\n]")  # one character class: linear, no backtracking
+
+
+def _has_rows(block: bytes) -> bool:
+    """Whether ``block`` holds anything but blank lines (without copying it, unlike ``strip``)."""
+    return _CONTENT.search(block) is not None
 
 
 def _is_plain_file(stream: IO[bytes]) -> bool:
