@@ -42,6 +42,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+#: Outcomes shown with up to ten examples each (they are rare and each one matters).
+_RARE = ("hang", "crash", "memory", "wrong", "disagree")
 #: Exit code of a worker that stopped itself because its memory passed the limit.
 _OVER_MEMORY = 86
 _SEEDS_VERSION = "2"
@@ -720,7 +722,8 @@ def report(stats: dict[str, Any], args: argparse.Namespace) -> str:
     if stats["types"]:
         lines.append("failures by type (examples; reproduce one with --reproduce I --out FILE):")
         for key, count in stats["types"].most_common():
-            for k, (i, fmt, op, detail) in enumerate(stats["examples"][key][: args.examples]):
+            shown = args.examples if key not in _RARE else max(args.examples, 10)
+            for k, (i, fmt, op, detail) in enumerate(stats["examples"][key][:shown]):
                 lines.append(f"  {count if k == 0 else '':>6}  {key}  e.g. #{i} {fmt} {op}: {detail}")
     return "\n".join(lines)
 
