@@ -24,7 +24,16 @@ KCDC_NAMES = {
 }
 #: Which events Grande saw (rows 1, 3 and 4 of 6), and its values for them.
 SEEN = np.array([False, True, False, True, True, False])
-GRANDE = {name: np.array([10.0, 20.0, 30.0]) + i for i, name in enumerate(KCDC_NAMES)}
+#: (physical values: the readers check each quantity against its range)
+GRANDE = {
+    "Xc": np.array([-250.0, 10.5, 310.0]),
+    "Yc": np.array([-420.0, 0.25, 120.0]),
+    "Ze": np.array([12.0, 24.5, 33.0]),
+    "Az": np.array([45.0, 180.5, 300.0]),
+    "Nch": np.array([6.25, 6.75, 7.5]),
+    "Nmu": np.array([5.25, 5.75, 6.5]),
+    "Age": np.array([0.75, 1.0, 1.25]),
+}
 GENERAL = {"E": np.linspace(14, 16, 6), "Xc": np.full(6, -5.0), "Ze": np.full(6, 11.0), "Nmu": np.full(6, 3.5)}
 
 

@@ -207,8 +207,7 @@ def _text_chunks(
     b_req = stop
     pending: list[ak.Array] = []
     pending_n = 0
-    for first_line, block in _text.iter_blocks(fh, lay, step):
-        table = _text.parse_block(block, lay, include, first_line=first_line)
+    for table in _text.iter_tables(fh, lay, include, rows_per_block=step):
         chunk = to_events(_text.table_columns(table), plan, where=where, minus_one_missing=True)
         lo, hi = total_seen, total_seen + len(chunk)
         total_seen = hi

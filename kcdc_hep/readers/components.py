@@ -19,7 +19,7 @@ import numpy as np
 from kcdc_hep import schema
 from kcdc_hep.errors import CorruptFileError, UnknownFormatError
 from kcdc_hep.readers import text as _text
-from kcdc_hep.readers.columns import plan_columns, to_events
+from kcdc_hep.readers.columns import plan_columns, row_index, to_events
 from kcdc_hep.readers.sources import COMPONENT_FILES, check_member
 
 __all__ = ["read_folder", "read_zip_folder"]
@@ -104,7 +104,7 @@ def _read_components(files: _Files, columns: Sequence[str] | None, where: str) -
             if not keys:
                 msg = f"{where}: row_mapping.txt has no column for {fname} (columns: {', '.join(mapping.column_names)})"
                 raise CorruptFileError(msg)
-            index = mapping.column(keys[0]).to_numpy().astype(np.int64)
+            index = row_index(mapping.column(keys[0]), table.num_rows, where=where, column=keys[0])
         elif table.num_rows == n:
             index = np.arange(n, dtype=np.int64)
         else:

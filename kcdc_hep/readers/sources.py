@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Literal
 
-from kcdc_hep.errors import CorruptFileError, EmptyFileError, MissingFileError, UnknownFormatError, UnsafeZipError
+from kcdc_hep.errors import (
+    CorruptFileError,
+    EmptyFileError,
+    KcdcError,
+    MissingFileError,
+    UnknownFormatError,
+    UnsafeZipError,
+)
 
 __all__ = [
     "COMPONENT_FILES",
@@ -87,7 +94,18 @@ def check_member(name: str, archive: Path) -> None:
 
 def resolve(source: str | os.PathLike[str]) -> Source:
     """Find what ``source`` names: file, folder of KCDC component files, or zip (member)."""
-    text = os.fspath(source)
+    try:
+        return _resolve(os.fspath(source))
+    except KcdcError:
+        raise
+    except OSError as err:  # a name too long, a loop of links, no permission
+        text = os.fspath(source)
+        shown = text if len(text) <= 120 else text[:117] + "..."
+        msg = f"{shown}: cannot be opened ({err.strerror or err}); check the path and its permissions"
+        raise MissingFileError(msg) from err
+
+
+def _resolve(text: str) -> Source:
     path = Path(text)
     if path.is_dir():
         if not any((path / f).is_file() for f in COMPONENT_FILES.values()):

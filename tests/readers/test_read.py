@@ -151,7 +151,8 @@ def test_format_from_content_not_suffix(tmp_path: Path) -> None:
 
 def test_iterate_streams_in_exact_chunks(tmp_path: Path, rng: np.random.Generator) -> None:
     n = 10_007
-    rows = "\n".join(f"{a:.4f} {b:.5f} {c:.5f} {d:.4f}" for a, b, c, d in rng.uniform(1, 20, (n, 4)))
+    values = rng.uniform([14, 2, 2, 0], [18, 8, 6, 60], (n, 4))  # lgE, lgNe, lgNmu, zenith in their ranges
+    rows = "\n".join(f"{a:.4f} {b:.5f} {c:.5f} {d:.4f}" for a, b, c, d in values)
     path = _write(tmp_path / "big.txt", "E Ne Nmu Ze\n" + rows + "\n")
     whole = kcdc_hep.read(path, cache=False)
     chunks = list(kcdc_hep.iterate(path, step_size=1000))
