@@ -118,7 +118,8 @@ def _add_dask_options(sp: argparse.ArgumentParser) -> None:
 def _lab(args: argparse.Namespace) -> int:
     from kcdc_hep.classroom.lab import start_lab
 
-    return start_lab(args.dir, port=args.port, open_browser=not args.no_browser)
+    return start_lab(args.dir, port=args.port, open_browser=not args.no_browser, lang=args.lang,
+                     prepare_only=args.prepare_only)  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -183,6 +184,8 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--dir", type=Path, default=Path("kcdc-masterclass"), help="workspace folder")
     sp.add_argument("--port", type=int, default=8888)
     sp.add_argument("--no-browser", action="store_true")
+    sp.add_argument("--lang", choices=("en", "de"), default="en", help="language of the notebooks and of JupyterLab")
+    sp.add_argument("--prepare-only", action="store_true", help="make the workspace, do not start JupyterLab")
     return p
 
 

@@ -38,6 +38,32 @@ def test_prepare_workspace_copies_notebooks_and_links_samples(tmp_path: Path) ->
     assert "01_python_and_data.ipynb" in str(ws)
 
 
+def test_root_notebooks_only_where_the_root_kernel_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nobody opens a notebook on a "Select Kernel" dialog: the ROOT C++ notebook needs its kernel registered."""
+    monkeypatch.setattr(lab, "kernel_available", lambda name: False)
+    names = [p.name for p in lab.prepare_workspace(tmp_path / "a", samples=False).notebooks]
+    assert names[:5] == MASTERCLASS and "90_optional_root_cpp.ipynb" not in names
+    assert "91_optional_root_result_python.ipynb" in names  # Python: runs anywhere (the uproot fallback)
+    monkeypatch.setattr(lab, "kernel_available", lambda name: name == "root")
+    names = [p.name for p in lab.prepare_workspace(tmp_path / "b", samples=False).notebooks]
+    assert names[-2:] == ["90_optional_root_cpp.ipynb", "91_optional_root_result_python.ipynb"]  # optional, last
+
+
+def test_workspace_has_a_work_folder_and_says_the_samples_are_synthetic(tmp_path: Path) -> None:
+    ws = lab.prepare_workspace(tmp_path, samples=False)
+    assert (ws.path / "work").is_dir()
+    assert "synthetic" in (ws.path / "README.md").read_text(encoding="utf-8")
+
+
+def test_prepare_only_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kcdc_hep.cli import main
+
+    monkeypatch.setattr(lab, "try_register_kernels", lambda: "kernels: (not registered in this test)")
+    assert main(["lab", "--dir", str(tmp_path / "ws"), "--prepare-only"]) == 0
+    assert all((tmp_path / "ws" / n).is_file() for n in MASTERCLASS)
+    assert (tmp_path / "ws" / "data" / "sample1_data.txt").is_file()
+
+
 def test_prepare_workspace_keeps_a_students_work(tmp_path: Path) -> None:
     ws = lab.prepare_workspace(tmp_path, samples=False)
     mine = ws.path / MASTERCLASS[0]
