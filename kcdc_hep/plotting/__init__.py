@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CMAP",
     "DATA_COLOR",
+    "NO_CLAIM",
     "PRIMARY_COLORS",
     "PRIMARY_MARKERS",
     "SIZE_COLORS",
@@ -60,7 +61,6 @@ __all__ = [
     "color_of",
     "get_axes",
     "hist_arrays",
-    "NO_CLAIM",
     "kascade_label",
     "legend",
     "plot_confusion",
@@ -281,14 +281,14 @@ def kascade_label(
         name = ax.set_title(text, loc="left", fontweight="bold", fontsize=size)
     drawn: list[Any] = [name]
     if what:
-        drawn.append(
-            ax.annotate(what, xy=(1.0, 0.0), xycoords=name, xytext=(0.3 * size, 0.0), textcoords="offset points",
-                        va="bottom", ha="left", fontstyle="italic", fontsize=0.8 * size,
-                        annotation_clip=False)  # fmt: skip
-        )
+        what_text = ax.annotate(
+            what, xy=(1.0, 0.0), xycoords=name, xytext=(0.3 * size, 0.0), textcoords="offset points",
+            va="bottom", ha="left", fontstyle="italic", fontsize=0.8 * size, annotation_clip=False,
+        )  # fmt: skip
+        drawn.append(what_text)
     if rlabel and loc == 0:
         right = ax.set_title(rlabel, loc="right", fontsize=0.7 * size)
-        if _too_wide(ax, drawn + [right]):
+        if _too_wide(ax, [*drawn, right]):
             right.set_text("")  # no room beside a long left label: the left one says what matters
         else:
             drawn.append(right)

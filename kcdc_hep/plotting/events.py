@@ -26,8 +26,8 @@ from kcdc_hep.plotting import (
     get_axes,
     hist_arrays,
     legend,
-    value_with_error,
     primary_name,
+    value_with_error,
 )
 from kcdc_hep.schema import MASS_GROUPS, lookup_primary
 
