@@ -80,7 +80,7 @@ def class_sample(name: str) -> Path:
     local = Path("data") / file_name
     if local.is_file():
         return local
-    return Path(samples.default_sample(name))
+    return Path(samples.default_sample(name, progress=widgets_wanted()))  # a widget bar only where one is drawn
 
 
 def work_folder() -> Path:

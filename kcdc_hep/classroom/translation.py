@@ -187,7 +187,8 @@ def build(folder: str | os.PathLike[str], lang: str = "de", *, check: bool = Fal
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m kcdc_hep.classroom.translation [--check | --sync] [--lang de] [FOLDER]``."""
-    parser = argparse.ArgumentParser(prog="python -m kcdc_hep.classroom.translation", description=__doc__.split("\n")[0])
+    summary = (__doc__ or "").split("\n")[0]
+    parser = argparse.ArgumentParser(prog="python -m kcdc_hep.classroom.translation", description=summary)
     parser.add_argument("folder", nargs="?", default="notebooks", type=Path)
     parser.add_argument("--lang", default="de", choices=TRANSLATED)
     group = parser.add_mutually_exclusive_group()
