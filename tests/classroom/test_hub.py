@@ -39,11 +39,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _api(method: str, url: str, token: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+def _api(
+    method: str, url: str, token: str, body: dict[str, Any] | None = None, *, timeout: float = 10.0
+) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method, headers={"Authorization": f"token {token}"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             text = response.read()
             return response.status, json.loads(text) if text else None
     except urllib.error.HTTPError as err:
@@ -139,7 +141,8 @@ def test_hub_spawns_a_student_with_the_workspace(tmp_path: Path) -> None:
         _wait("the hub API", HUB_START_S, lambda: _api("GET", f"{base}/hub/api/", token)[0] == 200, hub, log_path)
         status, _ = _api("POST", f"{base}/hub/api/users/alice", token)
         assert status == 201, status
-        status, body = _api("POST", f"{base}/hub/api/users/alice/server", token)
+        # the hub answers after its slow_spawn_timeout (10 s) at the latest: wait a little longer than that
+        status, body = _api("POST", f"{base}/hub/api/users/alice/server", token, timeout=30.0)
         assert status in (201, 202), body
 
         def ready() -> bool:
