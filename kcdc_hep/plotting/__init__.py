@@ -306,9 +306,10 @@ def _too_wide(ax: Axes, texts: list[Any]) -> bool:
         renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
     except AttributeError:  # pragma: no cover - backends without a renderer before drawing
         return False
-    engine = ax.figure.get_layout_engine()
-    if engine is not None:
-        engine.execute(ax.figure)
+    figure = ax.get_figure(root=True)
+    engine = figure.get_layout_engine() if figure is not None else None
+    if figure is not None and engine is not None:
+        engine.execute(figure)  # type: ignore[arg-type]
     width = sum(t.get_window_extent(renderer).width for t in texts)
     gap = 2 * mpl.rcParams["font.size"] * ax.figure.dpi / 72
     return bool(width + gap > ax.get_window_extent(renderer).width)
