@@ -45,6 +45,7 @@ import numpy as np
 from cycler import cycler
 
 from kcdc_hep.errors import ArgumentError
+from kcdc_hep.plotting.language import current_language, set_language, translate_figure
 from kcdc_hep.schema import lookup_primary
 
 if TYPE_CHECKING:
@@ -77,7 +78,9 @@ __all__ = [
     "plot_sizes",
     "plot_spectrum",
     "primary_name",
+    "set_language",
     "style",
+    "translate_figure",
     "value_with_error",
 ]
 
@@ -150,7 +153,9 @@ _cursive_fallback()
 def style(**overrides: Any) -> Iterator[None]:
     """Context manager applying the masterclass figure style (mplhep ROOT style, larger fonts, Okabe–Ito colours).
 
-    Nothing is changed globally: the previous rc settings come back when the block ends.
+    Nothing is changed globally: the previous rc settings come back when the block ends. In German
+    (:func:`set_language`, which ``exercises.language("de")`` calls) the figures drawn in the block are translated
+    when it ends (:mod:`kcdc_hep.plotting.language`).
 
     Parameters
     ----------
@@ -159,6 +164,9 @@ def style(**overrides: Any) -> Iterator[None]:
     """
     with mpl.rc_context(), plt.style.context([mplhep.style.ROOT, _RC, overrides]):
         yield
+    if current_language() != "en":  # a German notebook: the words of the figures drawn in the block
+        for number in plt.get_fignums():
+            translate_figure(plt.figure(number))
 
 
 def color_of(primary: str) -> str:

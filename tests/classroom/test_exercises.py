@@ -69,7 +69,7 @@ def _fresh_state(context: dict[str, Any]) -> Any:
     exercises.language("en")
     yield
     exercises.clear()
-    exercises.language("en")
+    exercises.language("en")  # also sets the figures back to English
     exercises.solutions(False)
     exercises._solutions_override = None
 
@@ -533,5 +533,8 @@ def test_german_checks_speak_german(context: dict[str, Any]) -> None:
     assert "Zeile" in exercises.hint("01.count", display=False)
     assert "Gut gemacht" in check("04.lnA_iron", math.log(56), display=False).text()
     assert "Text" in check("01.count", "drei", display=False).message
+    from kcdc_hep import plotting
+
+    assert plotting.language.current_language() == "de"  # the figures follow the exercises' language
     with pytest.raises(kcdc_hep.errors.ArgumentError, match="come in en, de"):
         exercises.language("fr")

@@ -360,3 +360,43 @@ def test_math_text_draws_without_a_font_warning(caplog: pytest.LogCaptureFixture
 )
 def test_fit_values_with_significant_digits(value: float, error: float, text: str) -> None:
     assert plotting.value_with_error(value, error) == text
+
+
+# ------------------------------------------------------------------------------------------------ German figures
+def test_figures_speak_german_in_a_german_notebook(events: ak.Array) -> None:
+    plotting.set_language("de")
+    try:
+        with plotting.style():
+            fig, ax = plt.subplots()
+            plotting.plot_spectrum(histograms.spectrum(events), ax=ax, label="data")
+            plotting.kascade_label(ax, "synthetic data, seed 2940")
+        texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+        assert "Energie lg(E/eV)" in texts and "Daten" in texts and "synthetische Daten, Seed 2940" in texts
+        assert "KASCADE" in texts  # the experiment's name stays
+        assert not any("energy" in t or "showers" in t for t in texts)
+        plt.close(fig)
+    finally:
+        plotting.set_language("en")
+    with plotting.style():
+        fig, ax = plt.subplots()
+        plotting.plot_spectrum(histograms.spectrum(events), ax=ax)
+    assert ax.get_xlabel() == "energy lg(E/eV)"  # English again
+    plt.close(fig)
+    with pytest.raises(ArgumentError, match="come in en, de"):
+        plotting.set_language("fr")
+
+
+def test_every_axis_label_of_the_figures_has_a_german_phrase() -> None:
+    """Each fixed English label the figure modules write is translated (the table covers the figures)."""
+    import re
+    from pathlib import Path
+
+    from kcdc_hep.plotting.language import translate
+
+    folder = Path(plotting.__file__).parent
+    labels: set[str] = set()
+    for module in ("events.py", "results.py", "classifier.py"):
+        source = (folder / module).read_text(encoding="utf-8")
+        labels |= set(re.findall(r'set_[xy]label\("([^"$]+)"\)', source))
+    labels -= {"E [PeV]", "lg(Ne) / lg(Nμ)"}  # symbols and units only
+    assert labels and all(translate(label, "de") != label for label in labels), labels

@@ -215,16 +215,23 @@ class Exercise:
 
 # ============================================================================================ state
 def language(lang: Language | None = None) -> str:
-    """Show the exercises' texts and messages in ``lang`` (``"en"`` or ``"de"``) from now on; returns the language.
+    """Show the exercises' texts and messages, and the figures' words, in ``lang`` (``"en"`` or ``"de"``) from now on.
 
-    Called without an argument, returns the current one. The German notebooks call ``exercises.language("de")``.
+    Returns the language; called without an argument, returns the current one. The German notebooks call
+    ``exercises.language("de")``.
 
     Raises
     ------
     ArgumentError
         For a language the exercises do not come in (see :data:`LANGUAGES`).
     """
-    return current_language() if lang is None else set_language(lang)
+    if lang is None:
+        return current_language()
+    chosen = set_language(lang)
+    from kcdc_hep import plotting  # the words on the figures follow (imported here: matplotlib is heavy)
+
+    plotting.set_language(chosen)
+    return chosen
 
 
 def solutions(on: bool = True) -> bool:
