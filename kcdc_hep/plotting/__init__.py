@@ -390,7 +390,8 @@ def legend(ax: Axes, *, inside: bool = False, **kwargs: Any) -> Any:
         return None
     if not inside:
         kwargs.pop("loc", None)
-        kwargs.setdefault("fontsize", min(float(kwargs.get("fontsize", 16) or 16), 16.0))
+        size = kwargs.get("fontsize", 16)
+        kwargs["fontsize"] = min(float(size), 16.0) if isinstance(size, int | float) else size  # at most 16 pt
         return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
     return ax.legend(handles, labels, **kwargs)
 

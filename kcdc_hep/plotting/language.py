@@ -129,8 +129,15 @@ def translate_figure(fig: Any, lang: str | None = None) -> None:
 
     if (lang or _state["lang"]) == "en":
         return
+    import matplotlib.ticker
+
     for text in fig.findobj(matplotlib.text.Text):
         current = text.get_text()
         translated = translate(current, lang)
         if translated != current:
             text.set_text(translated)
+    for ax in fig.axes:  # named ticks ("light", "heavy") are redrawn from their formatter: translate it there
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, matplotlib.ticker.FixedFormatter):
+                formatter.seq = [translate(str(label), lang) for label in formatter.seq]

@@ -386,6 +386,15 @@ def test_figures_speak_german_in_a_german_notebook(events: ak.Array) -> None:
         plotting.set_language("fr")
 
 
+def test_named_ticks_are_translated_too() -> None:
+    fig, ax = plt.subplots()
+    ax.set_xticks([0, 1], ["light", "heavy"])
+    plotting.translate_figure(fig, "de")
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["leicht", "schwer"]
+    plt.close(fig)
+
+
 def test_every_axis_label_of_the_figures_has_a_german_phrase() -> None:
     """Each fixed English label the figure modules write is translated (the table covers the figures)."""
     import re
