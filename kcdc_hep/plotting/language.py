@@ -141,3 +141,14 @@ def translate_figure(fig: Any, lang: str | None = None) -> None:
             formatter = axis.get_major_formatter()
             if isinstance(formatter, matplotlib.ticker.FixedFormatter):
                 formatter.seq = [translate(str(label), lang) for label in formatter.seq]
+            elif isinstance(formatter, matplotlib.ticker.FuncFormatter):  # set_ticks(..., labels=...) makes these
+                names = [str(formatter.func(x, i)) for i, x in enumerate(axis.get_ticklocs())]
+                if any(translate(name, lang) != name for name in names):
+                    axis.set_major_formatter(_translated(formatter.func, lang))
+
+
+def _translated(func: Any, lang: str | None) -> Any:
+    """A tick formatter that writes what ``func`` writes, translated."""
+    import matplotlib.ticker
+
+    return matplotlib.ticker.FuncFormatter(lambda x, pos: translate(str(func(x, pos)), lang))
