@@ -11,12 +11,15 @@ KCDC_HUB_IP / _PORT        address and port the students open                   
 KCDC_HUB_AUTH              ``shared`` (one class password), ``native`` (students sign up,     shared
                            a tutor approves), ``dummy`` (any password; tests only)
 KCDC_HUB_PASSWORD          the class password for ``shared`` (8 characters or more)
-KCDC_HUB_ADMIN_PASSWORD    the tutors' password for ``shared``
+KCDC_HUB_ADMIN_PASSWORD    the tutors' password for ``shared`` (32 characters or more:
+                           JupyterHub refuses shorter ones; make one with
+                           ``python -c "import secrets; print(secrets.token_urlsafe(32))"``)
 KCDC_HUB_ADMINS            tutors' user names, comma-separated                                tutor
+KCDC_HUB_LANG              language of the notebooks and of JupyterLab: ``en`` or ``de``      en
 KCDC_HUB_SPAWNER           ``simple`` (processes of the hub's user, homes below the hub       simple
-                           root), ``systemd`` (one transient system user per student, with
-                           enforced limits; needs jupyterhub-systemdspawner, hub as root),
-                           ``docker`` (one container per student; needs dockerspawner)
+                           root), ``systemd`` (one system user per student, made by
+                           ``deploy/create_students.sh``, with enforced limits; needs
+                           jupyterhub-systemdspawner, hub as root)
 KCDC_HUB_MEM_LIMIT         memory per student                                                 2G
 KCDC_HUB_CPU_LIMIT         cores per student                                                  1
 KCDC_HUB_IDLE_TIMEOUT      stop a student's server after this many idle seconds              3600
@@ -26,14 +29,14 @@ KCDC_HEP_DATA_FILES        further files for every student's data/ (os.pathsep-s
 =========================  =================================================================  ========================
 
 At each spawn, a pre-spawn hook calls :func:`kcdc_hep.classroom.lab.prepare_workspace`: the student's
-``~/kcdc-masterclass`` gets the notebooks (never overwriting the student's own edited copies) and ``data/`` with
-links to the shared samples; JupyterLab opens there.
+``~/kcdc-masterclass`` gets the notebooks (never overwriting the student's own edited copies), ``data/`` with
+links to the shared samples and ``work/``. After logging in, a student lands in JupyterLab there: the hub starts the
+server by itself (no "Start My Server" page).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -56,7 +59,14 @@ c.JupyterHub.db_url = f"sqlite:///{ROOT / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(ROOT / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(ROOT / "jupyterhub-proxy.pid")
 c.JupyterHub.cleanup_servers = True  # a stopped hub stops the students' servers too
-c.JupyterHub.default_url = "/hub/home"
+# after login a student goes to their own server (JupyterHub's default); a server that is not running is started at
+# once instead of showing a "Start My Server" button, and it opens JupyterLab (Spawner.default_url below)
+c.JupyterHub.implicit_spawn_seconds = 0.1
+LANG = os.environ.get("KCDC_HUB_LANG", "en")
+if LANG not in ("en", "de"):
+    raise ValueError(f"KCDC_HUB_LANG={LANG!r}: use 'en' or 'de'")
+#: JupyterHub refuses a shared admin password shorter than this
+ADMIN_PASSWORD_MIN = 32
 
 # ---------------------------------------------------------------------------------------------- who may log in
 auth = os.environ.get("KCDC_HUB_AUTH", "shared")
@@ -64,8 +74,14 @@ if auth == "shared":
     # one class password on the board, any user name: right for a one-day class
     c.JupyterHub.authenticator_class = "shared-password"
     c.SharedPasswordAuthenticator.user_password = os.environ.get("KCDC_HUB_PASSWORD", "")
-    if os.environ.get("KCDC_HUB_ADMIN_PASSWORD"):
-        c.SharedPasswordAuthenticator.admin_password = os.environ["KCDC_HUB_ADMIN_PASSWORD"]
+    admin_password = os.environ.get("KCDC_HUB_ADMIN_PASSWORD", "")
+    if admin_password and len(admin_password) < ADMIN_PASSWORD_MIN:
+        raise ValueError(
+            f"KCDC_HUB_ADMIN_PASSWORD has {len(admin_password)} characters; JupyterHub needs {ADMIN_PASSWORD_MIN} or "
+            'more. Make one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+        )
+    if admin_password:
+        c.SharedPasswordAuthenticator.admin_password = admin_password
     c.Authenticator.allow_all = True
 elif auth == "native":
     # students sign up at /hub/signup with their own password; a tutor approves them at /hub/authorize
@@ -91,36 +107,26 @@ if spawner == "simple":
     c.JupyterHub.spawner_class = "simple"
     c.SimpleLocalProcessSpawner.home_dir_template = str(ROOT / "homes" / "{username}")
 elif spawner == "systemd":
-    # pip install jupyterhub-systemdspawner; the hub runs as root; students are system users (student01 ...) the
-    # tutor created beforehand; each server is a transient systemd unit whose memory and CPU limits are enforced
+    # pip install jupyterhub-systemdspawner; the hub runs as root; students are system users (student01 ...) made by
+    # deploy/create_students.sh; each server is a transient systemd unit whose memory and CPU limits are enforced
     c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"
     c.SystemdSpawner.isolate_tmp = True
     c.SystemdSpawner.isolate_devices = True
-elif spawner == "docker":
-    # pip install dockerspawner; image with kcdc_hep[notebooks]; the shared samples mounted read-only
-    c.JupyterHub.spawner_class = "docker"
-    c.DockerSpawner.image = os.environ.get("KCDC_HUB_IMAGE", "kcdc-hep-masterclass:latest")
-    c.DockerSpawner.remove = True
-    c.DockerSpawner.notebook_dir = f"/home/jovyan/{WORKSPACE}"
-    c.DockerSpawner.volumes = {"kcdc-{username}": "/home/jovyan"}
-    if os.environ.get("KCDC_HEP_CACHE_DIR"):
-        c.DockerSpawner.volumes[os.environ["KCDC_HEP_CACHE_DIR"]] = {"bind": "/srv/kcdc-cache", "mode": "ro"}
 else:
-    raise ValueError(f"KCDC_HUB_SPAWNER={spawner!r}: use 'simple', 'systemd' or 'docker'")
+    raise ValueError(f"KCDC_HUB_SPAWNER={spawner!r}: use 'simple' or 'systemd'")
 
-c.Spawner.mem_limit = MEM_LIMIT  # enforced by the systemd and docker spawners
+c.Spawner.mem_limit = MEM_LIMIT  # enforced by the systemd spawner
 c.Spawner.cpu_limit = CPU_LIMIT
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 60
-if spawner != "docker":
-    c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]  # the hub's environment, with kcdc_hep
-    c.Spawner.notebook_dir = f"~/{WORKSPACE}"
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and spawner == "simple":
-        c.Spawner.args = ["--ServerApp.allow_root=True"]
+c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]  # the hub's environment, with kcdc_hep
+c.Spawner.notebook_dir = f"~/{WORKSPACE}"
+if hasattr(os, "geteuid") and os.geteuid() == 0 and spawner == "simple":
+    c.Spawner.args = ["--ServerApp.allow_root=True"]
 _shared = {
     # read-only shared samples (and their parse cache), one thread per student for scikit-learn, quiet kernels
-    "KCDC_HEP_CACHE_DIR": "/srv/kcdc-cache" if spawner == "docker" else os.environ.get("KCDC_HEP_CACHE_DIR", ""),
+    "KCDC_HEP_CACHE_DIR": os.environ.get("KCDC_HEP_CACHE_DIR", ""),
     "KCDC_HEP_DEFAULT_SCALE": os.environ.get("KCDC_HEP_DEFAULT_SCALE", "1.0"),
     "KCDC_HEP_ML_THREADS": "1",
     "OMP_NUM_THREADS": str(max(1, int(CPU_LIMIT))),
@@ -138,16 +144,30 @@ def _home(spawner: object) -> Path:
     return Path(os.path.expanduser(f"~{name}"))
 
 
+def _lab_settings(spawner: object) -> str:
+    """JupyterLab's settings of a student's workspace (its language), for JUPYTERLAB_SETTINGS_DIR."""
+    from kcdc_hep.classroom.lab import lab_settings_dir
+
+    return str(lab_settings_dir(_home(spawner) / WORKSPACE))
+
+
+if LANG != "en":
+    c.Spawner.environment["JUPYTERLAB_SETTINGS_DIR"] = _lab_settings  # a callable: evaluated per student
+
+
 def prepare_student(spawner: object) -> None:
     """Pre-spawn hook: the student's workspace with the notebooks and links to the shared samples."""
-    if spawner.__class__.__name__ == "DockerSpawner":
-        return  # the image's entrypoint runs `python -c "from kcdc_hep.classroom.lab import prepare_workspace; ..."`
     from kcdc_hep.classroom.lab import prepare_workspace
 
-    ws = prepare_workspace(_home(spawner) / WORKSPACE)
+    ws = prepare_workspace(_home(spawner) / WORKSPACE, lang=LANG)  # type: ignore[arg-type]
     spawner.log.info("kcdc_hep workspace for %s: %s", spawner.user.name, ws.path)  # type: ignore[attr-defined]
     if os.geteuid() == 0 and spawner.__class__.__name__ == "SystemdSpawner":
-        shutil.chown(ws.path, user=spawner.user.name)  # type: ignore[attr-defined]
+        import pwd
+
+        uid = pwd.getpwnam(spawner.user.name).pw_uid  # type: ignore[attr-defined]
+        for folder, dirs, files in os.walk(ws.path):  # the workspace belongs to the student (links stay as they are)
+            for entry in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
+                os.chown(entry, uid, -1, follow_symlinks=False)
 
 
 c.Spawner.pre_spawn_hook = prepare_student

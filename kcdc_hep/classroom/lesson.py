@@ -14,7 +14,9 @@ here, as the notebooks do (``lesson.plot_roc(...)``).
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 import matplotlib.pyplot as plt
@@ -27,7 +29,9 @@ from kcdc_hep.schema import FIELDS, MASS_GROUPS
 from kcdc_hep.selections import column
 
 __all__ = [
+    "WORK_FOLDER",
     "Table",
+    "class_sample",
     "explore",
     "explore_knee",
     "explore_ratio_fit",
@@ -40,7 +44,67 @@ __all__ = [
     "plot_ratio_comparison",
     "plot_roc",
     "table",
+    "widgets_wanted",
+    "work_folder",
 ]
+
+#: The folder, next to the notebook, that notebooks write their files into (ignored by git in the repository).
+WORK_FOLDER = "work"
+#: Environment variables that show a notebook runs in a front end that draws widgets: Jupyter Server (JupyterLab,
+#: Notebook, JupyterHub) names the session of every kernel it starts; VS Code and Colab set their own.
+_FRONTEND_VARIABLES = ("JPY_SESSION_NAME", "VSCODE_PID", "COLAB_RELEASE_TAG")
+
+
+def class_sample(name: str) -> Path:
+    """The class sample ``name`` (``"sample1"``, ``"sample2"``, ``"sample3"``): the workspace's copy, else the built-in.
+
+    A workspace made by ``kcdc-hep lab``, ``prepare_class.sh`` or the JupyterHub has the class samples in ``data/``
+    next to the notebooks (links to the samples the tutor prepared, of the size the tutor chose); those are used
+    when present. Anywhere else (the repository's ``notebooks/`` folder, a notebook copied on its own) the built-in
+    default sample is used, generated into the user cache on first use. Either way the showers are *synthetic*:
+    :func:`kcdc_hep.provenance.provenance_of` says so, with the seed.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`kcdc_hep.simulation.samples.SAMPLE_NAMES`.
+
+    Returns
+    -------
+    pathlib.Path
+        The file to read.
+    """
+    from kcdc_hep.simulation import samples
+
+    file_name = samples.FILES.get(name, name)
+    local = Path("data") / file_name
+    if local.is_file():
+        return local
+    return Path(samples.default_sample(name, progress=widgets_wanted()))  # a widget bar only where one is drawn
+
+
+def work_folder() -> Path:
+    """The folder ``work/`` next to the notebook, created if needed: where notebooks write their files.
+
+    Nothing a notebook writes lands among the notebooks themselves (in the repository ``.gitignore`` covers
+    ``notebooks/**/work/``), and a student finds every output in one place.
+    """
+    folder = Path(WORK_FOLDER)
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def widgets_wanted() -> bool:
+    """Whether the explorers should show widgets: a front end that draws them is attached, and they are not off.
+
+    ``KCDC_HEP_WIDGETS=0`` switches them off. Otherwise they are on only where a front end draws them: a kernel that
+    Jupyter Server started for JupyterLab, Notebook or the JupyterHub (it sets ``JPY_SESSION_NAME``), VS Code or
+    Colab. A headless run (nbclient, nbconvert, papermill, ``prepare_class.sh``, the tests) has none of these and
+    gets plain figures — such runs can otherwise stall for a whole cell timeout after a widget (jupyter/nbclient#312).
+    """
+    if not settings.widgets_enabled():
+        return False
+    return any(os.environ.get(name) for name in _FRONTEND_VARIABLES)
 
 
 def explore(draw: Callable[..., Any], **controls: Any) -> None:
@@ -57,9 +121,8 @@ def explore(draw: Callable[..., Any], **controls: Any) -> None:
     Notes
     -----
     The controls and the first figure are displayed at once (nothing is returned, so a notebook cell shows them
-    only once). Without ipywidgets, or with the environment variable ``KCDC_HEP_WIDGETS=0`` (for headless
-    exports: nbclient can stall after a widget cell, jupyter/nbclient#312), the figure is drawn once with the start
-    values.
+    only once). Without ipywidgets, without a front end that draws widgets, or with ``KCDC_HEP_WIDGETS=0`` (see
+    :func:`widgets_wanted`), the figure is drawn once with the start values.
     """
 
     def show(**kwargs: Any) -> None:
@@ -68,7 +131,7 @@ def explore(draw: Callable[..., Any], **controls: Any) -> None:
 
     show.__name__ = getattr(draw, "__name__", "show")
     show.__signature__ = _signature_of(draw)  # type: ignore[attr-defined]
-    if not settings.widgets_enabled():
+    if not widgets_wanted():
         # headless runs (nbclient/nbconvert) can stall for a whole cell timeout after a widget: jupyter/nbclient#312
         show()
         return
@@ -79,7 +142,12 @@ def explore(draw: Callable[..., Any], **controls: Any) -> None:
     import ipywidgets
     from IPython.display import display
 
-    display(ipywidgets.interactive(show, **controls))
+    panel = ipywidgets.interactive(show, **controls)
+    for control in panel.children[:-1]:  # the last child is the output area
+        if hasattr(control, "style") and hasattr(control.style, "description_width"):
+            control.style.description_width = "initial"  # the whole name, never "zenith_m…"
+            control.layout.width = "auto"
+    display(panel)
 
 
 def _signature_of(func: Callable[..., Any]) -> Any:

@@ -162,10 +162,19 @@ def _add_dask_options(sp: argparse.ArgumentParser) -> None:
 _STEP = _positive(int, "a positive number of events per chunk")
 
 
+def _class_summary(args: argparse.Namespace) -> int:
+    from kcdc_hep.classroom.exercises import class_summary
+
+    summary = class_summary(args.notebooks)
+    print(summary)
+    return 1 if summary.problems and not summary.students else 0
+
+
 def _lab(args: argparse.Namespace) -> int:
     from kcdc_hep.classroom.lab import start_lab
 
-    return start_lab(args.dir, port=args.port, open_browser=not args.no_browser)
+    return start_lab(args.dir, port=args.port, open_browser=not args.no_browser, lang=args.lang,
+                     prepare_only=args.prepare_only)  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -244,6 +253,11 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--dir", type=Path, default=Path("kcdc-masterclass"), help="workspace folder")
     sp.add_argument("--port", type=_positive(int, "a port number"), default=8888)
     sp.add_argument("--no-browser", action="store_true")
+    sp.add_argument("--lang", choices=("en", "de"), default="en", help="language of the notebooks and of JupyterLab")
+    sp.add_argument("--prepare-only", action="store_true", help="make the workspace, do not start JupyterLab")
+
+    sp = add("class-summary", _class_summary, "which exercises each student passed, read from saved notebooks")
+    sp.add_argument("notebooks", nargs="+", type=Path, help="saved notebooks (one folder per student, or one file)")
     return p
 
 

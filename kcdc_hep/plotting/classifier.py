@@ -1,6 +1,6 @@
 """Figures of the comparison and machine-learning lessons: shapes of the ratio, and how well a classifier does.
 
-* :func:`plot_ratio_comparison` — the ratio lgNe/lgNmu of measured and simulated showers, as shapes;
+* :func:`plot_ratio_comparison` — the ratio lgNe/lgNmu of data and simulated showers, as shapes;
 * :func:`plot_confusion` — the confusion matrix of a classifier on test showers;
 * :func:`plot_roc` — its ROC curve;
 * :func:`plot_heavy_comparison` — the heavy fraction per energy from the classifier, the template fit, the line.
@@ -32,7 +32,7 @@ __all__ = ["plot_confusion", "plot_heavy_comparison", "plot_ratio_comparison", "
 
 
 def plot_ratio_comparison(histograms: Mapping[str, Any], *, ax: Axes | None = None, density: bool = True) -> Drawn:
-    """Overlay ratio (lgNe/lgNmu) histograms of measured and simulated showers, normalised to the same area.
+    """Overlay ratio (lgNe/lgNmu) histograms of data and simulated showers, normalised to the same area.
 
     Parameters
     ----------
@@ -64,7 +64,7 @@ def plot_ratio_comparison(histograms: Mapping[str, Any], *, ax: Axes | None = No
             centres = 0.5 * (edges[1:] + edges[:-1])
             ok = values > 0
             artists[label] = ax.errorbar(centres[ok], values[ok], yerr=errors[ok], fmt="o", color=DATA_COLOR,
-                                         label="measured showers", markersize=5)  # fmt: skip
+                                         label="data", markersize=5)  # fmt: skip
         else:
             artists[label] = mplhep.histplot(values, edges, ax=ax, histtype="step", color=color_of(label),
                                              label=f"simulated {primary_name(label)}", flow=None)  # fmt: skip

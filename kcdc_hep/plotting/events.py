@@ -27,6 +27,7 @@ from kcdc_hep.plotting import (
     hist_arrays,
     legend,
     primary_name,
+    value_with_error,
 )
 from kcdc_hep.schema import MASS_GROUPS, lookup_primary
 
@@ -343,8 +344,8 @@ def plot_ratio(h: Any, fit: FitResult | None = None, *, ax: Axes | None = None, 
         x = np.linspace(edges[0], edges[-1], 400)
         c, mu, sigma = fit["Constant"], fit["Mean"], fit["Sigma"]
         text = (
-            f"Gauss fit: μ = {mu:.4f} ± {fit.error('Mean'):.4f}\n"
-            f"               σ = {sigma:.4f} ± {fit.error('Sigma'):.4f}"
+            f"Gauss fit: μ = {value_with_error(mu, fit.error('Mean'))}\n"
+            f"               σ = {value_with_error(sigma, fit.error('Sigma'))}"
         )
         (artists["fit"],) = ax.plot(x, c * np.exp(-0.5 * ((x - mu) / sigma) ** 2), color="#D55E00", label=text)
     ax.set_xlim(edges[0], edges[-1])

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kcdc_hep.plotting import DATA_COLOR, PRIMARY_MARKERS, Drawn, color_of, get_axes, legend, primary_name
+from kcdc_hep.plotting import (
+    DATA_COLOR,
+    PRIMARY_MARKERS,
+    Drawn,
+    color_of,
+    get_axes,
+    legend,
+    primary_name,
+    value_with_error,
+)
 from kcdc_hep.schema import lookup_primary
 
 if TYPE_CHECKING:
@@ -60,7 +69,7 @@ def plot_fractions(result: CompositionResult, *, ax: Axes | None = None) -> Draw
     ax.set_xlim(float(result.energy_edges[0]), float(result.energy_edges[-1]))
     ax.set_xlabel("energy lg(E/eV)")
     ax.set_ylabel("fraction of showers")
-    legend(ax, loc="upper left", ncols=3, fontsize=14)
+    legend(ax, fontsize=14)
     return Drawn(ax, artists)
 
 
@@ -172,8 +181,9 @@ def plot_flux(
         x = np.geomspace(e[ok].min() if ok.any() else 1e5, e[ok].max() if ok.any() else 1e8, 300)
         model = broken_power_law(x, par["lgJ0"], par["lgE_knee"], par["gamma1"], par["gamma2"], par["sharpness"])
         text = (
-            f"knee fit: E$_{{knee}}$ = {knee.E_knee_PeV:.2f} ± {knee.E_knee_err_PeV:.2f} PeV\n"
-            f"γ$_1$ = {knee.gamma1:.2f} ± {knee.gamma1_err:.2f},  γ$_2$ = {knee.gamma2:.2f} ± {knee.gamma2_err:.2f}"
+            f"knee fit: E$_{{knee}}$ = {value_with_error(knee.E_knee_PeV, knee.E_knee_err_PeV)} PeV\n"
+            f"γ$_1$ = {value_with_error(knee.gamma1, knee.gamma1_err)},  "
+            f"γ$_2$ = {value_with_error(knee.gamma2, knee.gamma2_err)}"
         )
         if not knee.valid:
             text += "\n(not a reliable fit: too few showers, or a slope at its limit)"

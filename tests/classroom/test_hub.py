@@ -39,12 +39,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _api(method: str, url: str, token: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+def _api(
+    method: str, url: str, token: str, body: dict[str, Any] | None = None, *, timeout: float = 10.0
+) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method, headers={"Authorization": f"token {token}"})
     try:
-        # longer than the hub's own 10 s slow-spawn answer (a busy machine must not fail the POST)
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             text = response.read()
             return response.status, json.loads(text) if text else None
     except urllib.error.HTTPError as err:
@@ -66,6 +67,49 @@ def _wait(what: str, timeout: float, probe: Any, hub: subprocess.Popen[bytes], l
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}:\n{log.read_text(errors='replace')[-4000:]}")
 
 
+def _config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> Any:
+    """The hub's configuration as JupyterHub loads it, under the given environment variables."""
+    from traitlets.config import Config
+
+    monkeypatch.setenv("KCDC_HUB_ROOT", str(tmp_path / "hub"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    c = Config()
+    exec(compile(CONFIG.read_text(encoding="utf-8"), str(CONFIG), "exec"), {"get_config": lambda: c})
+    return c
+
+
+def test_students_land_in_jupyterlab(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No "Start My Server" page: after login the hub starts the student's server by itself and opens /lab."""
+    c = _config(monkeypatch, tmp_path, KCDC_HUB_PASSWORD="class-password")
+    assert "default_url" not in c.JupyterHub  # JupyterHub's default: the user's own server
+    assert 0 < c.JupyterHub.implicit_spawn_seconds <= 1
+    assert c.Spawner.default_url == "/lab"
+
+
+def test_admin_password_must_have_32_characters(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="needs 32 or more"):
+        _config(monkeypatch, tmp_path, KCDC_HUB_ADMIN_PASSWORD="a-tutor-secret")
+    c = _config(monkeypatch, tmp_path, KCDC_HUB_ADMIN_PASSWORD="x" * 32)
+    assert c.SharedPasswordAuthenticator.admin_password == "x" * 32
+
+
+def test_a_german_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    c = _config(monkeypatch, tmp_path, KCDC_HUB_LANG="de")
+    settings = c.Spawner.environment["JUPYTERLAB_SETTINGS_DIR"]
+    assert callable(settings)  # per student: the workspace's own JupyterLab settings (locale de_DE)
+    with pytest.raises(ValueError, match="KCDC_HUB_LANG"):
+        _config(monkeypatch, tmp_path, KCDC_HUB_LANG="fr")
+
+
+def test_only_spawners_that_work_without_more_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="'simple' or 'systemd'"):
+        _config(monkeypatch, tmp_path, KCDC_HUB_SPAWNER="docker")
+    script = REPO / "deploy" / "create_students.sh"
+    done = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr  # the user-creation script of the systemd spawner parses
+
+
 @pytest.mark.slow
 def test_hub_spawns_a_student_with_the_workspace(tmp_path: Path) -> None:
     pytest.importorskip("jupyterhub")
@@ -84,6 +128,7 @@ def test_hub_spawns_a_student_with_the_workspace(tmp_path: Path) -> None:
         "KCDC_HUB_AUTH": "dummy",
         "KCDC_HUB_ADMIN_TOKEN": token,
         "KCDC_HUB_IDLE_TIMEOUT": "600",
+        "KCDC_HUB_LANG": "de",
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
     }
@@ -96,7 +141,8 @@ def test_hub_spawns_a_student_with_the_workspace(tmp_path: Path) -> None:
         _wait("the hub API", HUB_START_S, lambda: _api("GET", f"{base}/hub/api/", token)[0] == 200, hub, log_path)
         status, _ = _api("POST", f"{base}/hub/api/users/alice", token)
         assert status == 201, status
-        status, body = _api("POST", f"{base}/hub/api/users/alice/server", token)
+        # the hub answers after its slow_spawn_timeout (10 s) at the latest: wait a little longer than that
+        status, body = _api("POST", f"{base}/hub/api/users/alice/server", token, timeout=30.0)
         assert status in (201, 202), body
 
         def ready() -> bool:
@@ -106,7 +152,8 @@ def test_hub_spawns_a_student_with_the_workspace(tmp_path: Path) -> None:
         _wait("alice's server", SPAWN_S, ready, hub, log_path)
         workspace = root / "homes" / "alice" / "kcdc-masterclass"
         assert all((workspace / n).is_file() for n in MASTERCLASS)
-        assert (workspace / "data" / "sample1_data.txt").is_file()
+        assert (workspace / "data" / "sample1_data.txt").is_file() and (workspace / "work").is_dir()
+        assert '"language": "de"' in (workspace / MASTERCLASS[0]).read_text(encoding="utf-8")
         # the student's JupyterLab, through the proxy, serves the workspace
         status, contents = _api("GET", f"{base}/user/alice/api/contents", token)
         assert status == 200, contents

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kcdc_hep.classroom import lab
-from kcdc_hep.errors import MissingFileError
+from kcdc_hep.errors import ArgumentError, MissingFileError
 
 MASTERCLASS = ["01_python_and_data.ipynb", "02_data_analysis.ipynb", "03_particle_mass.ipynb",
                "04_composition_and_knee.ipynb", "05_machine_learning.ipynb"]  # fmt: skip
@@ -36,6 +36,51 @@ def test_prepare_workspace_copies_notebooks_and_links_samples(tmp_path: Path) ->
     assert all((ws.path / "data" / n).is_file() for n in data)  # links resolve
     assert (ws.path / "README.md").is_file()
     assert "01_python_and_data.ipynb" in str(ws)
+
+
+def test_root_notebooks_only_where_the_root_kernel_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nobody opens a notebook on a "Select Kernel" dialog: the ROOT C++ notebook needs its kernel registered."""
+    monkeypatch.setattr(lab, "kernel_available", lambda name: False)
+    names = [p.name for p in lab.prepare_workspace(tmp_path / "a", samples=False).notebooks]
+    assert names[:5] == MASTERCLASS and "90_optional_root_cpp.ipynb" not in names
+    assert "91_optional_root_result_python.ipynb" in names  # Python: runs anywhere (the uproot fallback)
+    monkeypatch.setattr(lab, "kernel_available", lambda name: name == "root")
+    names = [p.name for p in lab.prepare_workspace(tmp_path / "b", samples=False).notebooks]
+    assert names[-2:] == ["90_optional_root_cpp.ipynb", "91_optional_root_result_python.ipynb"]  # optional, last
+
+
+def test_workspace_has_a_work_folder_and_says_the_samples_are_synthetic(tmp_path: Path) -> None:
+    ws = lab.prepare_workspace(tmp_path, samples=False)
+    assert (ws.path / "work").is_dir()
+    assert "synthetic" in (ws.path / "README.md").read_text(encoding="utf-8")
+
+
+def test_prepare_only_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kcdc_hep.cli import main
+
+    monkeypatch.setattr(lab, "try_register_kernels", lambda: "kernels: (not registered in this test)")
+    assert main(["lab", "--dir", str(tmp_path / "ws"), "--prepare-only"]) == 0
+    assert all((tmp_path / "ws" / n).is_file() for n in MASTERCLASS)
+    assert (tmp_path / "ws" / "data" / "sample1_data.txt").is_file()
+
+
+def test_a_german_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kcdc-hep lab --lang de: the German notebooks, a German README, and JupyterLab's language set to German."""
+    from kcdc_hep.cli import main
+
+    monkeypatch.setattr(lab, "try_register_kernels", lambda: "kernels: (not registered in this test)")
+    assert main(["lab", "--lang", "de", "--dir", str(tmp_path / "ws"), "--prepare-only"]) == 0
+    ws = tmp_path / "ws"
+    first = json.loads((ws / MASTERCLASS[0]).read_text(encoding="utf-8"))
+    assert first["metadata"]["language"] == "de"
+    assert any('exercises.language("de")' in "".join(c["source"]) for c in first["cells"])
+    assert "synthetisch" in (ws / "README.md").read_text(encoding="utf-8")
+    settings = lab.lab_settings_dir(ws) / "@jupyterlab" / "translation-extension" / "plugin.jupyterlab-settings"
+    assert json.loads(settings.read_text(encoding="utf-8")) == {"locale": "de_DE"}
+    assert f"--LabApp.user_settings_dir={lab.lab_settings_dir(ws).resolve()}" in lab.jupyterlab_command(ws)
+    assert not any("user_settings_dir" in a for a in lab.jupyterlab_command(tmp_path))  # English: JupyterLab's own
+    with pytest.raises(ArgumentError, match="lang='fr'"):
+        lab.prepare_workspace(tmp_path / "fr", lang="fr")  # type: ignore[arg-type]
 
 
 def test_prepare_workspace_keeps_a_students_work(tmp_path: Path) -> None:

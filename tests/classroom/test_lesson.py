@@ -28,25 +28,45 @@ def test_explore_shows_sliders_and_draws_the_start_values(monkeypatch: pytest.Mo
     shown: list[Any] = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     monkeypatch.delenv("KCDC_HEP_WIDGETS", raising=False)
+    monkeypatch.setenv("JPY_SESSION_NAME", "01_python_and_data.ipynb")  # a kernel JupyterLab started
     calls: list[float] = []
 
-    def draw(cut: float = 18.0) -> None:
-        calls.append(cut)
+    def draw(zenith_max_deg: float = 18.0) -> None:
+        calls.append(zenith_max_deg)
 
-    lesson.explore(draw, cut=(2.0, 60.0, 2.0))
+    lesson.explore(draw, zenith_max_deg=(2.0, 60.0, 2.0))
     assert len(shown) == 1 and isinstance(shown[0], ipywidgets.interactive)
     slider = shown[0].children[0]
     assert (slider.min, slider.max, slider.value) == (2.0, 60.0, 18.0)
+    assert slider.style.description_width == "initial"  # the whole name, never "zenith_m…"
     assert calls == [18.0]  # drawn once with the start value
     slider.value = 30.0
     assert calls[-1] == 30.0  # moving the slider redraws
     shown[0].close_all()  # outside a kernel: close now, not at interpreter shutdown
 
 
+@pytest.mark.parametrize("frontend", [False, True])
+def test_explore_headless_draws_once_without_widgets(monkeypatch: pytest.MonkeyPatch, frontend: bool) -> None:
+    """nbclient, nbconvert, prepare_class.sh: no front end, so plain figures (without KCDC_HEP_WIDGETS=0)."""
+    shown: list[Any] = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.delenv("KCDC_HEP_WIDGETS", raising=False)
+    for name in ("JPY_SESSION_NAME", "VSCODE_PID", "COLAB_RELEASE_TAG"):
+        monkeypatch.delenv(name, raising=False)
+    if frontend:
+        monkeypatch.setenv("JPY_SESSION_NAME", "x.ipynb")
+    assert lesson.widgets_wanted() is frontend
+    if not frontend:
+        calls: list[float] = []
+        lesson.explore(lambda cut=18.0: calls.append(cut), cut=(2.0, 60.0, 2.0))
+        assert calls == [18.0] and shown == []
+
+
 def test_explore_without_widgets_draws_once(monkeypatch: pytest.MonkeyPatch) -> None:
     shown: list[Any] = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     monkeypatch.setenv("KCDC_HEP_WIDGETS", "0")
+    monkeypatch.setenv("JPY_SESSION_NAME", "x.ipynb")  # off wins over a front end
     calls: list[float] = []
     lesson.explore(lambda cut=18.0: calls.append(cut), cut=(2.0, 60.0, 2.0))
     assert calls == [18.0] and shown == []
@@ -147,3 +167,22 @@ def test_explore_threshold_shows_confusion_and_roc(shown: list[Figure], simulati
     assert left.get_title() == f"test showers: {100 * accuracy:.1f}% right"
     assert len(left.images) == 1 and left.get_xlabel() == "classifier says"
     assert _legend_texts(right)[-1] == "threshold 0.5"
+
+
+def test_class_sample_prefers_the_workspace_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kcdc_hep.provenance import provenance_of
+    from kcdc_hep.simulation import samples
+
+    monkeypatch.chdir(tmp_path)
+    builtin = lesson.class_sample("sample1")
+    assert builtin == samples.default_sample("sample1") and provenance_of(builtin).synthetic
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "sample1_data.txt").symlink_to(builtin)
+    assert lesson.class_sample("sample1") == Path("data") / "sample1_data.txt"
+    assert provenance_of(lesson.class_sample("sample1")).seed == 2940  # a link to a built-in sample stays synthetic
+
+
+def test_work_folder_is_next_to_the_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert lesson.work_folder() == Path("work") and (tmp_path / "work").is_dir()
+    assert lesson.work_folder() == Path("work")  # again: no error

@@ -57,7 +57,7 @@ def test_ratio_comparison_draws_shapes_of_equal_area(events: ak.Array, check_fig
         check_figure(fig)
     assert set(drawn.artists) == {"data", "p", "Fe"}
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["simulated proton (p)", "simulated iron (Fe)", "measured showers"]
+    assert legend == ["simulated proton (p)", "simulated iron (Fe)", "data"]
     assert ax.get_xlabel() == "lg(Ne) / lg(Nμ)" and ax.get_ylabel() == "fraction of showers per unit ratio"
     edges = shapes["p"].axes[0].edges
     for label in ("p", "Fe"):  # each simulated step has area 1 and the colour of its primary

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import matplotlib
 
@@ -15,6 +16,7 @@ import hist
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from kcdc_hep import fits, histograms, plotting
@@ -143,7 +145,9 @@ def test_ratio_with_gaussian_in_legend(events: ak.Array, check_figure: CheckFigu
         plotting.kascade_label(ax)
         check_figure(fig)
     legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
-    assert f"μ = {fit['Mean']:.4f}" in legend and f"σ = {fit['Sigma']:.4f}" in legend
+    assert f"μ = {plotting.value_with_error(fit['Mean'], fit.error('Mean'))}" in legend
+    assert f"σ = {plotting.value_with_error(fit['Sigma'], fit.error('Sigma'))}" in legend
+    assert "± 0.000\n" not in legend + "\n"
     _, y = drawn["fit"].get_data()
     assert y.max() == pytest.approx(fit["Constant"], rel=1e-3)
     assert "lg(Ne) / lg(Nμ)" in ax.get_xlabel()
@@ -179,7 +183,7 @@ def test_flux_with_knee_and_reference(events: ak.Array, check_figure: CheckFigur
     assert ax.get_xscale() == ax.get_yscale() == "log"
     assert "[PeV]" in ax.get_xlabel() and "GeV$^{1.7}$" in ax.get_ylabel()
     legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
-    assert f"{knee.E_knee_PeV:.2f}" in legend and "published KASCADE" in legend
+    assert plotting.value_with_error(knee.E_knee_PeV, knee.E_knee_err_PeV) in legend and "published KASCADE" in legend
     assert drawn["knee"].get_xdata()[0] == pytest.approx(knee.E_knee_PeV)
 
 
@@ -275,3 +279,133 @@ def test_shared_helpers() -> None:
     h = hist.Hist.new.Reg(2, 0, 1).Int64().fill([0.1, 0.2, 0.7])
     values, variances, edges = plotting.hist_arrays(h, what="test")
     assert values.tolist() == variances.tolist() == [2.0, 1.0] and edges.tolist() == [0.0, 0.5, 1.0]
+
+
+# ------------------------------------------------------------------------------------------------ honest labels
+def _boxes(fig: Figure, artists: list[Any]) -> list[Any]:
+    renderer = fig.canvas.get_renderer()
+    return [a.get_window_extent(renderer) for a in artists]
+
+
+def test_kascade_label_claims_nothing_by_default(check_figure: CheckFigure, texts: Texts) -> None:
+    fig, ax = new_ax()
+    ax.plot([0, 1], [0, 1])
+    plotting.kascade_label(ax)
+    check_figure(fig)
+    assert "Open Data" not in " ".join(texts(fig))
+
+
+def test_kascade_label_says_synthetic_for_a_generated_sample(check_figure: CheckFigure, texts: Texts) -> None:
+    from kcdc_hep.provenance import Provenance
+
+    prov = Provenance(synthetic=True, seed=2940, source="kcdc_hep generator", label="synthetic data, seed 2940")
+    fig, ax = new_ax()
+    ax.plot([0, 1], [0, 1])
+    drawn = plotting.kascade_label(ax, prov)
+    check_figure(fig)
+    words = " ".join(texts(fig))
+    assert "synthetic data, seed 2940" in words and "Open Data" not in words
+    assert [t.get_text().strip() for t in drawn] == ["KASCADE", "synthetic data, seed 2940"]
+    with pytest.raises(ArgumentError, match="Provenance or a text"):
+        plotting.kascade_label(ax, 42)
+
+
+def test_labels_never_overlap_ticks_top_axis_or_each_other(events: ak.Array) -> None:
+    """The spectrum has a secondary E [PeV] axis on top: the label stands above it, the right label beside it."""
+    fig = Figure(figsize=(10, 7.5))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    with plotting.style():
+        fig.set_layout_engine("constrained")
+        drawn = plotting.plot_spectrum(histograms.spectrum(events), ax=ax, label="showers")
+        labels = plotting.kascade_label(ax, "synthetic data + simulation, seed 2940", rlabel="KCDC masterclass")
+        fig.canvas.draw()
+    top = drawn["pev_axis"]
+    tick_texts = [t for t in top.get_xticklabels() if t.get_text()] + [top.xaxis.label]
+    label_boxes = _boxes(fig, [t for t in labels if t.get_text()])
+    for box in label_boxes:
+        for other in _boxes(fig, tick_texts):
+            assert not box.overlaps(other), "a label touches the top axis"
+    for i, a in enumerate(label_boxes):
+        for b in label_boxes[i + 1 :]:
+            assert not a.overlaps(b), "the labels touch each other"
+
+
+def test_legend_stands_outside_the_data(events: ak.Array) -> None:
+    fig = Figure(figsize=(10, 7.5))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    with plotting.style():
+        fig.set_layout_engine("constrained")
+        h = histograms.ratio(events)
+        plotting.plot_ratio(h, fits.fit_gauss(h), ax=ax, label="data")
+        fig.canvas.draw()
+    (legend_box,) = _boxes(fig, [ax.get_legend()])
+    assert legend_box.x0 >= ax.get_window_extent().x1  # right of the axes, never on the peak
+
+
+def test_math_text_draws_without_a_font_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """Figures are drawn after the style block ends (in a notebook): no "findfont: 'cursive'" warning then."""
+    fig, ax = new_ax()
+    with plotting.style():
+        ax.set_ylabel("E$^{2.7}$ · flux [GeV$^{1.7}$]")
+    with caplog.at_level("WARNING", logger="matplotlib.font_manager"):
+        FigureCanvasAgg(fig).draw()
+    assert not [r for r in caplog.records if "cursive" in r.getMessage()]
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "text"),
+    [(1.154731, 0.0000412, "1.154731 ± 0.000041"), (4.771, 1.2286, "4.8 ± 1.2"), (593.0, 8.47, "593.0 ± 8.5")],
+)
+def test_fit_values_with_significant_digits(value: float, error: float, text: str) -> None:
+    assert plotting.value_with_error(value, error) == text
+
+
+# ------------------------------------------------------------------------------------------------ German figures
+def test_figures_speak_german_in_a_german_notebook(events: ak.Array) -> None:
+    plotting.set_language("de")
+    try:
+        with plotting.style():
+            fig, ax = plt.subplots()
+            plotting.plot_spectrum(histograms.spectrum(events), ax=ax, label="data")
+            plotting.kascade_label(ax, "synthetic data, seed 2940")
+        texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+        assert "Energie lg(E/eV)" in texts and "Daten" in texts and "synthetische Daten, Seed 2940" in texts
+        assert "KASCADE" in texts  # the experiment's name stays
+        assert not any("energy" in t or "showers" in t for t in texts)
+        plt.close(fig)
+    finally:
+        plotting.set_language("en")
+    with plotting.style():
+        fig, ax = plt.subplots()
+        plotting.plot_spectrum(histograms.spectrum(events), ax=ax)
+    assert ax.get_xlabel() == "energy lg(E/eV)"  # English again
+    plt.close(fig)
+    with pytest.raises(ArgumentError, match="come in en, de"):
+        plotting.set_language("fr")
+
+
+def test_named_ticks_are_translated_too() -> None:
+    fig, ax = plt.subplots()
+    ax.set_xticks([0, 1], ["light", "heavy"])
+    plotting.translate_figure(fig, "de")
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["leicht", "schwer"]
+    plt.close(fig)
+
+
+def test_every_axis_label_of_the_figures_has_a_german_phrase() -> None:
+    """Each fixed English label the figure modules write is translated (the table covers the figures)."""
+    import re
+    from pathlib import Path
+
+    from kcdc_hep.plotting.language import translate
+
+    folder = Path(plotting.__file__).parent
+    labels: set[str] = set()
+    for module in ("events.py", "results.py", "classifier.py"):
+        source = (folder / module).read_text(encoding="utf-8")
+        labels |= set(re.findall(r'set_[xy]label\("([^"$]+)"\)', source))
+    labels -= {"E [PeV]", "lg(Ne) / lg(Nμ)"}  # symbols and units only
+    assert labels and all(translate(label, "de") != label for label in labels), labels

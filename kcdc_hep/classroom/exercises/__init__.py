@@ -15,7 +15,26 @@ outcome in the output's metadata and a marker line in its plain text, so that :f
 notebooks and tell a tutor who passed which check.
 
 Tutors: ``KCDC_HEP_SOLUTIONS=1`` in the environment, or :func:`solutions` ``(True)``, shows the worked solution
-with every check and with :func:`solution`.
+with every check and with :func:`solution`. :func:`hint` shows a general hint for any exercise.
+
+Language: every text and message comes in English and German; ``exercises.language("de")`` (the German notebooks
+call it) switches them.
+
+Tolerance policy (one rule for every check)
+-------------------------------------------
+- **Counts** (how many showers, a histogram's contents) must be exact, except for showers that sit exactly on a bin
+  edge or on the cut value, which different right methods put on different sides: a histogram made with
+  :mod:`kcdc_hep.histograms` (boost-histogram), ``np.histogram`` or ``plt.hist`` passes, and so do ``zenith < 18``
+  and ``zenith <= 18``.
+- **Numbers** pass when they are the expected value *to the precision they were typed with*: half a unit of the last
+  typed digit (14.39 passes for 14.3912, 1.6 for 1.6101), with at least two significant digits (a typed 5 counts as
+  5.0, so it does not pass for 4.77, and neither does −3 for −3.09: those get "not precise enough"); three for a
+  mean of lg(E/eV), whose values all lie between 14 and 18. A value straight from the calculation passes within the
+  rounding of the right methods (float32 sums: 1e-6 relative).
+- **Hints** name a mistake only when the answer matches that mistake by the same rule; otherwise the message says
+  "too large" or "too small" with the exercise's nudge, or "not precise enough" when the answer is right to one
+  significant digit only.
+- **Fit results and records** (a ``FitResult``, a ``KneeResult``, the classifier's evaluation) count as their value.
 
 The package in four modules: :mod:`~kcdc_hep.classroom.exercises.catalog` (the texts, keyed by exercise id),
 :mod:`~kcdc_hep.classroom.exercises.checks` (one checker per exercise), :mod:`~kcdc_hep.classroom.exercises.answers`
@@ -41,13 +60,15 @@ from typing import Any
 
 from kcdc_hep import settings
 from kcdc_hep.classroom.exercises.answers import AnswerError
-from kcdc_hep.classroom.exercises.catalog import ENGLISH
+from kcdc_hep.classroom.exercises.catalog import ENGLISH, TEXTS, ExerciseText
 from kcdc_hep.classroom.exercises.checks import CHECKERS, CheckFunction, NoContextError
 from kcdc_hep.classroom.exercises.class_summary import MARKER, METADATA_KEY, ClassSummary, class_summary
+from kcdc_hep.classroom.exercises.messages import LANGUAGES, Language, current_language, say, set_language
 from kcdc_hep.errors import ExerciseError, KcdcError, closest_first
 
 __all__ = [
     "EXERCISES",
+    "LANGUAGES",
     "MARKER",
     "SOLUTIONS_ENV",
     "CheckResult",
@@ -58,6 +79,7 @@ __all__ = [
     "clear",
     "exercise",
     "hint",
+    "language",
     "solution",
     "solutions",
     "solutions_enabled",
@@ -87,6 +109,9 @@ class CheckResult:
         What the student reads: praise, or a specific hint.
     solution : str or None
         The worked solution (only in solutions mode).
+    answered : bool
+        False when there was no answer yet (the ``...`` placeholder, or None): the class summary counts that as
+        "not tried".
     """
 
     exercise: str
@@ -94,30 +119,38 @@ class CheckResult:
     message: str
     solution: str | None = None
     _execution_count: int | None = field(default=None, repr=False, compare=False)
+    answered: bool = True
+
+    @property
+    def outcome(self) -> str:
+        """``"passed"``, ``"not yet"`` or ``"no answer"``."""
+        return "passed" if self.passed else ("not yet" if self.answered else "no answer")
 
     @property
     def marker(self) -> str:
         """The parseable marker line of this outcome."""
-        return MARKER.format(exercise=self.exercise, outcome="passed" if self.passed else "not yet")
+        return MARKER.format(exercise=self.exercise, outcome=self.outcome)
+
+    def _head(self) -> str:
+        return say({"passed": "head.passed", "not yet": "head.not_yet", "no answer": "head.no_answer"}[self.outcome])
 
     def text(self) -> str:
         """Plain-text form (what :func:`print` shows outside a notebook)."""
-        head = "✔ Well done!" if self.passed else "✘ Not yet."
-        out = f"{head} [{self.exercise}] {self.message}"
+        out = f"{self._head()} [{self.exercise}] {self.message}"
         if self.solution:
-            out += f"\n\nSolution (tutor mode):\n{self.solution}"
+            out += f"\n\n{say('solution.title')}:\n{self.solution}"
         return out
 
     def html(self) -> str:
-        """HTML form for a notebook: a green or amber box."""
-        colour, border, head = (
-            ("#e8f5e9", "#2e7d32", "✔ Well done!") if self.passed else ("#fff8e1", "#ef8f00", "✘ Not yet.")
-        )
+        """HTML form for a notebook: a green, amber or grey box."""
+        colour, border = {"passed": ("#e8f5e9", "#2e7d32"), "not yet": ("#fff8e1", "#ef8f00"),
+                          "no answer": ("#f5f5f5", "#9e9e9e")}[self.outcome]  # fmt: skip
+        head = self._head()
         body = html.escape(self.message).replace("\n", "<br>")
         sol = ""
         if self.solution:
             sol = (
-                "<details open><summary><b>Solution (tutor mode)</b></summary>"
+                f"<details open><summary><b>{html.escape(say('solution.title'))}</b></summary>"
                 f"<pre>{html.escape(self.solution)}</pre></details>"
             )
         return (
@@ -128,7 +161,8 @@ class CheckResult:
 
     def _mimebundle(self) -> tuple[dict[str, str], dict[str, Any]]:
         data = {"text/plain": f"{self.text()}\n{self.marker}", "text/html": self.html()}
-        return data, {METADATA_KEY: {"exercise": self.exercise, "passed": self.passed}}
+        record = {"exercise": self.exercise, "passed": self.passed, "answered": self.answered}
+        return data, {METADATA_KEY: record}
 
     def _ipython_display_(self) -> None:
         """Show the result, unless :func:`check` already showed it in the same cell (no double output)."""
@@ -174,8 +208,32 @@ class Exercise:
         """The notebook number, e.g. ``"02"``."""
         return self.id.split(".", 1)[0]
 
+    def text(self, lang: str | None = None) -> ExerciseText:
+        """Title, task, hint and solution in ``lang`` (default: the current language, see :func:`language`)."""
+        return TEXTS[lang or current_language()][self.id]
+
 
 # ============================================================================================ state
+def language(lang: Language | None = None) -> str:
+    """Show the exercises' texts and messages, and the figures' words, in ``lang`` (``"en"`` or ``"de"``) from now on.
+
+    Returns the language; called without an argument, returns the current one. The German notebooks call
+    ``exercises.language("de")``.
+
+    Raises
+    ------
+    ArgumentError
+        For a language the exercises do not come in (see :data:`LANGUAGES`).
+    """
+    if lang is None:
+        return current_language()
+    chosen = set_language(lang)
+    from kcdc_hep import plotting  # the words on the figures follow (imported here: matplotlib is heavy)
+
+    plotting.set_language(chosen)
+    return chosen
+
+
 def solutions(on: bool = True) -> bool:
     """Switch the tutors' solutions mode on or off for this session (overrides ``KCDC_HEP_SOLUTIONS``).
 
@@ -271,8 +329,7 @@ def exercise(exercise_id: str) -> Exercise:
     if isinstance(exercise_id, str) and exercise_id in EXERCISES:
         return EXERCISES[exercise_id]
     close = closest_first(str(exercise_id), EXERCISES)[:3]
-    msg = f"there is no exercise {exercise_id!r}; did you mean {' or '.join(repr(c) for c in close)}?"
-    raise ExerciseError(msg)
+    raise ExerciseError(say("no_exercise", id=exercise_id, close=say("or").join(repr(c) for c in close)))
 
 
 def task(exercise_id: str, *, display: bool = True) -> str:
@@ -281,7 +338,8 @@ def task(exercise_id: str, *, display: bool = True) -> str:
         ex = exercise(exercise_id)
     except ExerciseError as err:
         return _show_text("Exercise", str(err), display=display)
-    return _show_text(f"Exercise {ex.id}: {ex.title}", ex.task, display=display)
+    text = ex.text()
+    return _show_text(say("title.exercise", id=ex.id, title=text.title), text.task, display=display)
 
 
 def hint(exercise_id: str, *, display: bool = True) -> str:
@@ -290,7 +348,7 @@ def hint(exercise_id: str, *, display: bool = True) -> str:
         ex = exercise(exercise_id)
     except ExerciseError as err:
         return _show_text("Hint", str(err), display=display)
-    return _show_text(f"Hint for {ex.id}", ex.hint, display=display)
+    return _show_text(say("title.hint", id=ex.id), ex.text().hint, display=display)
 
 
 def solution(exercise_id: str, *, display: bool = True) -> str:
@@ -300,9 +358,8 @@ def solution(exercise_id: str, *, display: bool = True) -> str:
     except ExerciseError as err:
         return _show_text("Solution", str(err), display=display)
     if not solutions_enabled():
-        text = "Solutions are for tutors. Try a hint first: exercises.hint(" + repr(ex.id) + ")"
-        return _show_text(f"Solution for {ex.id}", text, display=display)
-    return _show_text(f"Solution for {ex.id}", ex.solution, display=display)
+        return _show_text(say("title.solution", id=ex.id), say("solution.refused", id=ex.id), display=display)
+    return _show_text(say("title.solution", id=ex.id), ex.solution, display=display)
 
 
 def check(exercise_id: str, answer: Any = ..., *, display: bool = True, **context: Any) -> CheckResult:
@@ -333,7 +390,7 @@ def check(exercise_id: str, answer: Any = ..., *, display: bool = True, **contex
     else:
         passed, message = _run(ex, answer, {**_context, **context})
         sol = ex.solution if solutions_enabled() else None
-        result = CheckResult(ex.id, passed, message, sol, count)
+        result = CheckResult(ex.id, passed, message, sol, count, answered=answer is not ... and answer is not None)
     if display:
         _show(result)
     return result
@@ -341,14 +398,10 @@ def check(exercise_id: str, answer: Any = ..., *, display: bool = True, **contex
 
 def _run(ex: Exercise, answer: Any, context: Mapping[str, Any]) -> tuple[bool, str]:
     missing = [n for n in ex.needs if n not in context]
-    if missing:
-        call = ", ".join(f"{n}=..." for n in missing)
-        return False, (
-            f"The checker does not know which showers you are working with. Run the cell with "
-            f"exercises.use({call}) near the top of the notebook first, then check again."
-        )
     if answer is ... or answer is None:
-        return False, "There is no answer yet: replace the ... with your line of code, run the cell, then check."
+        return False, say("no_answer")
+    if missing:
+        return False, say("no_context", call=", ".join(f"{n}=..." for n in missing))
     try:
         return ex._checker(answer, context)
     except AnswerError as err:
@@ -356,12 +409,9 @@ def _run(ex: Exercise, answer: Any, context: Mapping[str, Any]) -> tuple[bool, s
     except NoContextError as err:
         return False, str(err)
     except (KcdcError, KeyError, ValueError, TypeError, IndexError, AttributeError, ArithmeticError) as err:
-        return False, (
-            f"The checker could not make sense of your answer ({type(err).__name__}: {err}). Check that it is "
-            "the kind of thing the exercise asks for, then try again."
-        )
+        return False, say("confused", error=f"{type(err).__name__}: {err}")
     except Exception as err:  # never a traceback for a student
-        return False, f"Something went wrong while checking ({type(err).__name__}). Ask your tutor to have a look."
+        return False, say("broken", error=type(err).__name__)
 
 
 # ============================================================================================ registry

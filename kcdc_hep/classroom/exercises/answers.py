@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from kcdc_hep.classroom.exercises.messages import say
+
 __all__ = ["AnswerError", "as_histogram", "as_number", "as_values", "as_word", "describe"]
 
 
@@ -21,48 +23,49 @@ class AnswerError(Exception):
 
 
 def describe(answer: Any) -> str:
-    """What an answer is, in a student's words.
+    """What an answer is, in a student's words (in the current language).
 
     >>> describe("three"), describe([1, 2]), describe(True)
     ("text ('three')", 'a list of 2 things', 'True/False (True)')
     """
     if isinstance(answer, str):
-        return f"text ({answer!r})" if len(answer) < 40 else "text"
+        return say("kind.text", text=repr(answer)) if len(answer) < 40 else say("kind.long_text")
     if isinstance(answer, bool):
-        return f"True/False ({answer})"
+        return say("kind.bool", value=answer)
     if isinstance(answer, list | tuple):
-        return f"a list of {len(answer)} things"
+        return say("kind.list", n=len(answer))
     if isinstance(answer, np.ndarray):
-        return f"an array of {answer.size} numbers" if answer.ndim else "a number"
-    return f"a {type(answer).__name__}"
+        return say("kind.array", n=answer.size) if answer.ndim else say("kind.number")
+    return say("kind.other", name=type(answer).__name__)
 
 
-def as_number(answer: Any, *, what: str = "one number") -> float:
+def as_number(answer: Any, *, what: str | None = None) -> float:
     """A single finite number from a Python/numpy scalar or a 1-element array; AnswerError otherwise."""
+    what = what or say("what.number")
     if isinstance(answer, str):
         try:
             float(answer)
         except ValueError:
-            raise AnswerError(f"You wrote text ({answer!r}). Write the number itself, without quotes.") from None
-        raise AnswerError(f"You wrote the number as text ({answer!r}). Remove the quotes around it.")
+            raise AnswerError(say("answer.text", answer=repr(answer))) from None
+        raise AnswerError(say("answer.quotes", answer=repr(answer)))
     if isinstance(answer, bool | np.bool_):
-        raise AnswerError(f"You gave True/False; the exercise asks for {what}.")
+        raise AnswerError(say("answer.bool", what=what))
     if hasattr(answer, "to_numpy") and not isinstance(answer, np.ndarray):  # awkward / pandas scalars and arrays
         try:
             answer = answer.to_numpy()
         except Exception:
-            raise AnswerError(f"You gave {describe(answer)}; the exercise asks for {what}.") from None
+            raise AnswerError(say("answer.kind", kind=describe(answer), what=what)) from None
     if isinstance(answer, np.ndarray | list | tuple):
         arr = np.asarray(answer, dtype=object).ravel() if not isinstance(answer, np.ndarray) else answer.ravel()
         if arr.size != 1:
-            raise AnswerError(f"You gave {describe(answer)}; the exercise asks for {what}.")
+            raise AnswerError(say("answer.kind", kind=describe(answer), what=what))
         answer = arr[0]
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        raise AnswerError(f"You gave {describe(answer)}; the exercise asks for {what}.") from None
+        raise AnswerError(say("answer.kind", kind=describe(answer), what=what)) from None
     if not math.isfinite(value):
-        raise AnswerError(f"Your answer is {value} (not a real number). Something went wrong in your calculation.")
+        raise AnswerError(say("answer.not_finite", value=value))
     return value
 
 
@@ -73,29 +76,26 @@ def as_word(answer: Any, *, choices: str) -> str:
     'above'
     """
     if not isinstance(answer, str):
-        raise AnswerError(f"You gave {describe(answer)}; answer with a word in quotes: {choices}.")
+        raise AnswerError(say("answer.word", kind=describe(answer), choices=choices))
     return answer.strip().lower()
 
 
 def as_values(answer: Any, *, what: str) -> np.ndarray:
     """A 1-D float array from numpy/awkward/pandas/list answers; AnswerError otherwise."""
     if isinstance(answer, str | bool) or np.isscalar(answer):
-        raise AnswerError(f"You gave {describe(answer)}; the exercise asks for {what}.")
+        raise AnswerError(say("answer.kind", kind=describe(answer), what=what))
     try:
         import awkward as ak
 
         if isinstance(answer, ak.Array):
             if ak.fields(answer):
-                raise AnswerError(
-                    f"You gave a table of showers with the columns {', '.join(ak.fields(answer))}; the exercise "
-                    f"asks for {what}."
-                )
+                raise AnswerError(say("answer.table", columns=", ".join(ak.fields(answer)), what=what))
             answer = ak.to_numpy(answer)
         arr = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
-        raise AnswerError(f"You gave {describe(answer)}; the exercise asks for {what}.") from None
+        raise AnswerError(say("answer.kind", kind=describe(answer), what=what)) from None
     if arr.ndim != 1:
-        raise AnswerError(f"Your answer has the shape {arr.shape}; the exercise asks for {what} (one list of numbers).")
+        raise AnswerError(say("answer.shape", shape=arr.shape, what=what))
     return arr
 
 
@@ -103,10 +103,10 @@ def as_histogram(answer: Any) -> tuple[np.ndarray, np.ndarray]:
     """(counts, edges) of a 1-D histogram given as hist.Hist, (counts, edges) or matplotlib's (n, bins, patches)."""
     if hasattr(answer, "axes") and hasattr(answer, "values") and callable(answer.values):
         if len(answer.axes) != 1:
-            raise AnswerError(f"Your histogram has {len(answer.axes)} axes; the exercise asks for a 1-D histogram.")
+            raise AnswerError(say("answer.hist_axes", n=len(answer.axes)))
         return np.asarray(answer.values(), dtype=float), np.asarray(answer.axes[0].edges, dtype=float)
     if hasattr(answer, "ax") and hasattr(answer, "artists"):  # a plotting.Drawn
-        raise AnswerError("You gave the drawing of the histogram; give the histogram itself (before plotting it).")
+        raise AnswerError(say("answer.drawing"))
     if isinstance(answer, tuple | list) and len(answer) in (2, 3):
         try:
             counts = np.asarray(answer[0], dtype=float)
@@ -115,7 +115,4 @@ def as_histogram(answer: Any) -> tuple[np.ndarray, np.ndarray]:
             counts = edges = np.zeros(0)
         if counts.ndim == 1 and edges.ndim == 1 and len(edges) == len(counts) + 1 and len(counts) > 0:
             return counts, edges
-    raise AnswerError(
-        f"You gave {describe(answer)}; the exercise asks for a histogram (made with kcdc_hep.histograms, "
-        "np.histogram or plt.hist)."
-    )
+    raise AnswerError(say("answer.not_hist", kind=describe(answer)))

@@ -1,8 +1,8 @@
 """The texts of the exercises: title, task, hint and worked solution of each, keyed by exercise id, in course order.
 
-The texts are data, kept apart from the checks (:mod:`~kcdc_hep.classroom.exercises.checks`) so that a translation
-can sit beside the English ones: a second mapping with the same ids (``GERMAN = {"01.count": ExerciseText(...)}``)
-added to :data:`TEXTS`. An id is ``"<notebook number>.<name>"``; the order of :data:`ENGLISH` is the order of the
+The texts are data, kept apart from the checks (:mod:`~kcdc_hep.classroom.exercises.checks`), with the German
+translation beside the English one: :data:`GERMAN` has the same ids (tested), and the worked solutions (code) are
+the English ones in both. An id is ``"<notebook number>.<name>"``; the order of :data:`ENGLISH` is the order of the
 course, and of :data:`kcdc_hep.classroom.exercises.EXERCISES`.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["ENGLISH", "TEXTS", "ExerciseText"]
+__all__ = ["ENGLISH", "GERMAN", "TEXTS", "ExerciseText"]
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,11 @@ _ENGLISH: dict[str, ExerciseText] = {
     "01.histogram": ExerciseText(
         title="Your first histogram",
         task="Make a histogram of the energy lgE with 30 bins from 14 to 18.",
-        hint="kcdc_hep.histograms.spectrum(events, bins=(number of bins, low, high)) makes the energy histogram.",
-        solution="answer = kcdc_hep.histograms.spectrum(events, bins=(30, 14, 18))",
+        hint=(
+            "histograms.spectrum(events, bins=(number of bins, low, high)) makes the energy histogram "
+            "(np.histogram or plt.hist work too)."
+        ),
+        solution="answer = histograms.spectrum(events, bins=(30, 14, 18))",
     ),
     "02.zenith_cut": ExerciseText(
         title="Nearly vertical showers",
@@ -94,7 +97,7 @@ _ENGLISH: dict[str, ExerciseText] = {
     ),
     "03.ratio": ExerciseText(
         title="The ratio for every shower",
-        task="Compute lgNe / lgNmu for every measured (vertical) shower.",
+        task="Compute lgNe / lgNmu for every (vertical) shower of the data.",
         hint="Columns can be divided element by element: vertical['lgNe'] / ...",
         solution="answer = vertical['lgNe'] / vertical['lgNmu']",
     ),
@@ -150,18 +153,21 @@ _ENGLISH: dict[str, ExerciseText] = {
     "05.baseline": ExerciseText(
         title="The number to beat",
         task="What fraction of the test showers would you get right by always guessing the larger class?",
-        hint="Count light and heavy test showers (kcdc_hep.ml.mass_labels gives 0 for light and 1 for heavy).",
-        solution="labels, used = kcdc_hep.ml.mass_labels(test)\nanswer = max(np.mean(labels), 1 - np.mean(labels))",
+        hint=(
+            "labels, used = ml.mass_labels(test) gives 0 for each light and 1 for each heavy test shower; the mean "
+            "of the labels is the heavy fraction."
+        ),
+        solution="labels, used = ml.mass_labels(test)\nanswer = max(np.mean(labels), 1 - np.mean(labels))",
     ),
     "05.accuracy": ExerciseText(
         title="How good is the machine?",
         task="What fraction of the test showers does the classifier get right?",
-        hint="kcdc_hep.ml.evaluate(classifier, test) measures it on the test showers.",
-        solution="answer = kcdc_hep.ml.evaluate(classifier, test).accuracy",
+        hint="ml.evaluate(classifier, test) measures it on the test showers.",
+        solution="answer = ml.evaluate(classifier, test).accuracy",
     ),
     "05.heavy_data": ExerciseText(
         title="Heavy showers in the data",
-        task="What fraction of the measured showers does the classifier call heavy?",
+        task="What fraction of the vertical showers of the data does the classifier call heavy?",
         hint=(
             "classifier.is_heavy(vertical) gives True/False per shower; the mean of True/False is the fraction of True."
         ),
@@ -172,5 +178,78 @@ _ENGLISH: dict[str, ExerciseText] = {
 #: The English texts by exercise id, in course order.
 ENGLISH: MappingProxyType[str, ExerciseText] = MappingProxyType(_ENGLISH)
 
+
+def _de(ex_id: str, title: str, task: str, hint: str) -> tuple[str, ExerciseText]:
+    """A German text; the worked solution is the English one (it is code)."""
+    return ex_id, ExerciseText(title=title, task=task, hint=hint, solution=_ENGLISH[ex_id].solution)
+
+
+_GERMAN = dict(
+    [
+        _de("01.count", "Wie viele Schauer?", "Wie viele Luftschauer stehen in der Tabelle `events`?",
+            "Jede Zeile der Tabelle ist ein Schauer. Pythons len(...) zählt Zeilen."),
+        _de("01.mean_energy", "Die mittlere Energie",
+            "Was ist der Durchschnitt (Mittelwert) der Energiespalte lgE, in lg(E/eV)?",
+            "numpy hat eine Funktion für den Durchschnitt vieler Zahlen; nimm zuerst die Spalte lgE: events['lgE']."),
+        _de("01.histogram", "Dein erstes Histogramm",
+            "Mach ein Histogramm der Energie lgE mit 30 Bins von 14 bis 18.",
+            "histograms.spectrum(events, bins=(Zahl der Bins, von, bis)) macht das Energie-Histogramm "
+            "(np.histogram oder plt.hist gehen auch)."),
+        _de("02.zenith_cut", "Fast senkrechte Schauer",
+            "Behalte nur die Schauer mit einem Zenitwinkel von höchstens 18°.",
+            "events[events['zenith'] <= winkel] behält die Zeilen, für die die Bedingung True ist."),
+        _de("02.falls", "Ereignisse fallen mit der Energie",
+            "Wie viel Mal mehr Schauer haben 15,0 ≤ lgE < 15,5 als 16,0 ≤ lgE < 16,5?",
+            "Zähle die Schauer in jedem Energiebereich (np.count_nonzero einer Bedingung) und teile dann."),
+        _de("02.muon_shift", "Eisen macht mehr Myonen",
+            "Nimm in der Simulation die Schauer mit 15,0 ≤ lgE < 15,5. Um wie viel ist das mittlere lgNmu von Eisen "
+            "(Fe) größer als das von Protonen (p)?",
+            "Wähle nach Energie und nach Primärteilchen aus (sim['primary'] == 'Fe'), mittle lgNmu für jedes und "
+            "subtrahiere."),
+        _de("02.heavy_side", "Welche Seite der Linie?",
+            "Liegen Eisenschauer in der Elektronen-Myonen-Karte 'above' (oberhalb) oder 'below' (unterhalb) der "
+            "Leicht/Schwer-Linie?",
+            "Die senkrechte Achse zeigt die Myonen. Welches Primärteilchen macht mehr Myonen?"),
+        _de("03.ratio", "Das Verhältnis für jeden Schauer",
+            "Berechne lgNe / lgNmu für jeden (senkrechten) Schauer der Daten.",
+            "Spalten lassen sich Element für Element teilen: vertical['lgNe'] / ..."),
+        _de("03.mu", "Das Maximum der Protonen",
+            "Fitte eine Gaußkurve an das Verhältnis-Histogramm der simulierten Protonenschauer. Was ist μ?",
+            "Wähle die Protonen aus, mach kcdc_hep.histograms.ratio(...), fitte mit kcdc_hep.fit_gauss(...). μ heißt "
+            "im Fit-Ergebnis 'Mean'."),
+        _de("03.sigma", "Die Breite der Protonen", "Was ist σ aus demselben Fit?",
+            "σ heißt im Fit-Ergebnis 'Sigma'."),
+        _de("03.lighter", "Größeres Verhältnis",
+            "Welches Primärteilchen gibt das größere Verhältnis lgNe/lgNmu: 'p' oder 'Fe'?",
+            "Vergleiche μ aus dem Fit der Protonen und dem des Eisens."),
+        _de("04.knee", "Wo ist das Knie?",
+            "Fitte das veröffentlichte KASCADE-Spektrum. Bei welcher Energie, in PeV, liegt das Knie?",
+            "kcdc_hep.fit_knee(published, model='sharp') fittet eine geknickte Gerade; E_knee_PeV ist die Energie."),
+        _de("04.gamma2", "Steiler oberhalb des Knies",
+            "Aus demselben Fit: Was ist der Spektralindex oberhalb des Knies?",
+            "Das Fit-Ergebnis hat gamma1 (unterhalb des Knies) und gamma2 (oberhalb)."),
+        _de("04.lnA_iron", "ln A von Eisen", "Eisen hat die Massenzahl A = 56. Was ist ln A?",
+            "ln ist der natürliche Logarithmus: np.log."),
+        _de("04.mean_lnA", "Eine Mischung",
+            "Ein Datensatz hat 60 % Protonen (A = 1) und 40 % Eisen (A = 56). Was ist seine mittlere logarithmische "
+            "Masse ⟨ln A⟩?",
+            "Mittle ln A und gewichte jedes Primärteilchen mit seinem Anteil: 0,6 · ln 1 + ..."),
+        _de("05.baseline", "Die Zahl, die es zu schlagen gilt",
+            "Welcher Anteil der Testschauer wäre richtig, wenn du immer die größere Klasse rätst?",
+            "labels, used = ml.mass_labels(test) gibt 0 für jeden leichten und 1 für jeden schweren Testschauer; "
+            "der Mittelwert der labels ist der schwere Anteil."),
+        _de("05.accuracy", "Wie gut ist die Maschine?",
+            "Welchen Anteil der Testschauer ordnet der Klassifikator richtig ein?",
+            "ml.evaluate(classifier, test) misst es auf den Testschauern."),
+        _de("05.heavy_data", "Schwere Schauer in den Daten",
+            "Welchen Anteil der senkrechten Schauer der Daten nennt der Klassifikator schwer?",
+            "classifier.is_heavy(vertical) gibt True/False pro Schauer; der Mittelwert von True/False ist der "
+            "Anteil der True."),
+    ]
+)  # fmt: skip
+
+#: The German texts by exercise id (the ids of :data:`ENGLISH`, in the same order).
+GERMAN: MappingProxyType[str, ExerciseText] = MappingProxyType({k: _GERMAN[k] for k in _ENGLISH if k in _GERMAN})
+
 #: The texts of every language by language code; each has the ids of :data:`ENGLISH`.
-TEXTS: MappingProxyType[str, MappingProxyType[str, ExerciseText]] = MappingProxyType({"en": ENGLISH})
+TEXTS: MappingProxyType[str, MappingProxyType[str, ExerciseText]] = MappingProxyType({"en": ENGLISH, "de": GERMAN})

@@ -3,7 +3,9 @@
 A checker takes the student's answer and the context (the showers and results given to
 :func:`~kcdc_hep.classroom.exercises.use`) and returns ``(passed, message)``: praise with the number that makes the
 point, or a *specific* hint for a typical mistake (the median instead of the mean, eV instead of PeV, divided the
-other way round) that never gives the solution away. Answers are read with
+other way round) that never gives the solution away. Every number is compared by one rule, :func:`agrees` (see the
+tolerance policy in :mod:`kcdc_hep.classroom.exercises`); the messages are keys of
+:mod:`~kcdc_hep.classroom.exercises.hints`, shown in the student's language. Answers are read with
 :mod:`~kcdc_hep.classroom.exercises.answers`. Each checker is registered under its exercise id, with the context
 entries it needs, in :data:`CHECKERS`.
 """
@@ -26,8 +28,23 @@ from kcdc_hep.classroom.exercises.answers import (
     as_word,
     describe,
 )
+from kcdc_hep.classroom.exercises.messages import say
 
-__all__ = ["CHECKERS", "CheckFunction", "Checker", "NoContextError"]
+__all__ = [
+    "CHECKERS",
+    "LG_DIGITS",
+    "MIN_DIGITS",
+    "CheckFunction",
+    "Checker",
+    "NoContextError",
+    "agrees",
+    "typed_half_unit",
+]
+
+#: Significant digits a typed number must have (a typed 5 counts as 5.0, a typed 0.5 as 0.50).
+MIN_DIGITS = 2
+#: Significant digits of a logarithmic energy lg(E/eV): all showers lie between 14 and 18, so 14 says nothing.
+LG_DIGITS = 3
 
 
 class NoContextError(Exception):
@@ -69,20 +86,79 @@ def _checks(exercise_id: str, *, needs: tuple[str, ...] = ()) -> Callable[[Check
     return register
 
 
+# ============================================================================================ the one tolerance rule
+def typed_half_unit(value: float, *, digits: int = MIN_DIGITS) -> float:
+    """Half a unit of the last digit of ``value`` as typed, with at least ``digits`` significant digits.
+
+    The typed digits are those of the shortest text that gives back the same number (Python's ``repr``): 14.39 has
+    two decimals, a computed ``np.mean`` has sixteen. A number with fewer than ``digits`` significant digits counts
+    as if zeros followed (5 → 5.0, 0.5 → 0.50, 80 → 80).
+
+    >>> typed_half_unit(14.39), typed_half_unit(5), typed_half_unit(0.5), typed_half_unit(80)
+    (0.005, 0.05, 0.005, 0.5)
+    """
+    if not math.isfinite(value):
+        return 0.0
+    mantissa, _, exponent = repr(float(value)).partition("e")
+    shift = int(exponent) if exponent else 0
+    whole, _, decimals = mantissa.lstrip("-").partition(".")
+    decimals = decimals.rstrip("0")
+    if decimals:
+        last = shift - len(decimals)
+    else:  # typed as a whole number: its trailing zeros say nothing about precision
+        last = shift + len(whole) - len(whole.rstrip("0")) if whole.strip("0") else shift
+    if value != 0:
+        last = min(last, math.floor(math.log10(abs(value))) - digits + 1)
+    return 0.5 * 10.0**last
+
+
+def agrees(value: float, expected: float, *, method: float = 0.0, digits: int = MIN_DIGITS) -> bool:
+    """The tolerance rule of every numeric check: ``value`` is ``expected`` to the precision it was typed with.
+
+    Passes when ``|value − expected| ≤`` half a unit of the last typed digit (at least ``digits`` significant
+    digits, see :func:`typed_half_unit`) ``+ method`` (the spread of the right methods an exercise allows, e.g.
+    float32 sums) plus rounding noise.
+
+    >>> agrees(14.39, 14.3912), agrees(5, 4.7712), agrees(1.6, 1.6101), agrees(-3, -3.09)
+    (True, False, True, False)
+    """
+    if not (math.isfinite(value) and math.isfinite(expected)):
+        return False
+    noise = 1e-9 * max(abs(expected), 1e-300)
+    return abs(value - expected) <= typed_half_unit(value, digits=digits) + method + noise
+
+
+def _imprecise(value: float, expected: float) -> bool:
+    """Right to one significant digit but not to :data:`MIN_DIGITS`: the answer is only too coarse."""
+    return agrees(value, expected, digits=1) and not agrees(value, expected)
+
+
+def _close(a: float, b: float, tol: float) -> bool:
+    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= tol
+
+
+def _direction(value: float, expected: float) -> str:
+    return say("too_large") if value > expected else say("too_small")
+
+
+def _wrong_number(value: float, expected: float, key: str, **values: Any) -> tuple[bool, str]:
+    """The closing verdict of a numeric check: too coarse, or too large/small with the exercise's nudge."""
+    if _imprecise(value, expected):
+        return False, say("precision", digits=MIN_DIGITS)
+    return False, say(key, direction=_direction(value, expected), **values)
+
+
 # ============================================================================================ the context
 def _events(context: Mapping[str, Any], name: str, fields: Sequence[str]) -> Any:
     import awkward as ak
 
     events = context[name]
     if not isinstance(events, ak.Array) or not ak.fields(events):
-        raise NoContextError(f"The checker was given {describe(events)} as {name!r}; exercises.use({name}=...) needs "
-                         "showers read with kcdc_hep.read.")  # fmt: skip
+        raise NoContextError(say("ctx.wrong_kind", kind=describe(events), name=name))
     missing = [f for f in fields if f not in ak.fields(events)]
     if missing:
-        raise NoContextError(
-            f"This check needs the column(s) {', '.join(missing)}, which the {name!r} showers do not have (they "
-            f"have {', '.join(ak.fields(events))}). Ask your tutor which file to use."
-        )
+        present = ", ".join(ak.fields(events))
+        raise NoContextError(say("ctx.missing_columns", missing=", ".join(missing), name=name, present=present))
     return events
 
 
@@ -98,16 +174,8 @@ def _primary(events: Any) -> np.ndarray:
     return np.asarray(ak.to_numpy(events["primary"])).astype(str)
 
 
-def _close(a: float, b: float, tol: float) -> bool:
-    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= tol
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"
-
-
-def _direction(value: float, expected: float) -> str:
-    return "too large" if value > expected else "too small"
+#: Spread between right ways of computing a mean of float32 columns (pairwise vs plain sums).
+FLOAT_METHODS = 1e-6
 
 
 # ============================================================================================ 01: Python and data
@@ -120,31 +188,31 @@ def _check_count(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
 
     events = _events(ctx, "data", ())
     n = len(events)
-    value = as_number(answer, what="one whole number (how many showers)")
+    value = as_number(answer, what=say("what.count"))
     if value != int(value):
-        return False, f"You gave {_fmt(value)}, but a number of showers is a whole number."
+        return False, say("count.whole", value=f"{value:.4g}")
     if value == n:
-        return True, f"Yes: the table holds {n} showers, one per row."
+        return True, say("count.ok", n=n)
     if value == len(ak.fields(events)):
-        return False, "That is the number of columns (the quantities measured per shower). Count the rows."
+        return False, say("count.columns")
     if value == n + 1:
-        return False, "One too many: the header line with the column names is not a shower."
-    return False, f"Your number is {_direction(value, n)}. Tip: len(...) counts the rows of a table."
+        return False, say("count.header")
+    return False, say("count.wrong", direction=_direction(value, n))
 
 
 @_checks("01.mean_energy", needs=("data",))
 def _check_mean_energy(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
     import awkward as ak
 
-    value = as_number(answer, what="one number (the mean of lgE)")
+    value = as_number(answer, what=say("what.mean"))
     events = _events(ctx, "data", ("lgE",))
     lgE = _col(events, "lgE")
     lgE = lgE[np.isfinite(lgE)]
     expected = float(np.mean(lgE))
-    if _close(value, expected, 1e-3):
-        return True, f"Yes: the average shower has lg(E/eV) = {expected:.3f}, about {10 ** (expected - 15):.2g} PeV."
-    if _close(value, float(np.median(lgE)), 1e-4):
-        return False, "That is the median (the middle value). The exercise asks for the mean (the average)."
+    if agrees(value, expected, method=FLOAT_METHODS * abs(expected), digits=LG_DIGITS):
+        return True, say("mean.ok", mean=expected, pev=10 ** (expected - 15))
+    if agrees(value, float(np.median(lgE)), digits=LG_DIGITS):
+        return False, say("mean.median")
     for other in ak.fields(events):
         if other == "lgE":
             continue
@@ -152,16 +220,33 @@ def _check_mean_energy(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
             col = _col(events, other)
         except (TypeError, ValueError):
             continue
-        if _close(value, float(np.nanmean(col)), 1e-6 * max(1.0, abs(value))):
-            return False, f"That is the average of the column {other!r}. The exercise asks for the energy, lgE."
+        if agrees(value, float(np.nanmean(col)), method=FLOAT_METHODS * abs(value)):
+            return False, say("mean.column", column=other)
     if value > 1e10:
-        return False, (
-            "That number is huge: you averaged the energies in eV. The exercise asks for the average of the "
-            "lgE column itself, the logarithm lg(E/eV)."
-        )
-    if _close(value, float(np.log10(np.mean(10.0**lgE))), 1e-3):
-        return False, "You turned the logarithms into energies before averaging. Average the lgE values directly."
-    return False, f"Your value is {_direction(value, expected)}. Did you average the lgE of all showers?"
+        return False, say("mean.ev")
+    if agrees(value, float(np.log10(np.mean(10.0**lgE))), digits=LG_DIGITS):
+        return False, say("mean.linear")
+    if agrees(value, expected, digits=1) and not agrees(value, expected, digits=LG_DIGITS):
+        return False, say("precision", digits=LG_DIGITS)
+    return False, say("mean.wrong", direction=_direction(value, expected))
+
+
+def _bin_bounds(values: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The fewest and the most showers each bin can hold, whichever side of an edge a right method puts a shower on.
+
+    A shower within rounding (1e-6 of a bin width) of an edge may land in either neighbouring bin: the toolkit's
+    regular axis (boost-histogram) and ``np.histogram`` compute the edges differently, and numpy counts the last
+    edge itself in. Every other shower has one bin only.
+    """
+    n, low, high = len(edges) - 1, float(edges[0]), float(edges[-1])
+    position = (values - low) / ((high - low) / n)
+    left, right = np.floor(position - 1e-6).astype(np.int64), np.floor(position + 1e-6).astype(np.int64)
+    inside_left, inside_right = (left >= 0) & (left < n), (right >= 0) & (right < n)
+    sure = (left == right) & inside_left
+    lower = np.bincount(left[sure], minlength=n)[:n]
+    upper = lower + np.bincount(left[~sure & inside_left], minlength=n)[:n]
+    upper += np.bincount(right[~sure & inside_right], minlength=n)[:n]
+    return lower.astype(float), upper.astype(float)
 
 
 @_checks("01.histogram", needs=("data",))
@@ -172,40 +257,58 @@ def _check_histogram(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
     counts, edges = as_histogram(answer)
     n_bins, low, high = HIST_01
     if len(counts) != n_bins:
-        return False, f"Your histogram has {len(counts)} bins; the exercise asks for {n_bins}."
+        return False, say("hist.bins", n=len(counts), expected=n_bins)
     if not (_close(edges[0], low, 1e-9) and _close(edges[-1], high, 1e-9)):
-        return False, (
-            f"Your histogram goes from {_fmt(edges[0])} to {_fmt(edges[-1])}; the exercise asks for lg(E/eV) "
-            f"from {low:g} to {high:g}."
-        )
+        return False, say("hist.range", low=f"{edges[0]:.4g}", high=f"{edges[-1]:.4g}", elow=f"{low:g}",
+                          ehigh=f"{high:g}")  # fmt: skip
     if not np.allclose(np.diff(edges), (high - low) / n_bins):
-        return False, "Your bins do not all have the same width; the exercise asks for equal bins."
-    expected = np.histogram(_col(events, "lgE"), bins=edges)[0]
-    if np.array_equal(counts, expected):
-        return True, (
-            f"Yes: {int(expected.sum())} showers in {n_bins} bins. Look how fast the numbers fall towards high "
-            "energies!"
-        )
+        return False, say("hist.width")
+    lgE = _col(events, "lgE")
+    lower, upper = _bin_bounds(lgE[np.isfinite(lgE)], edges)
+    if np.all((counts >= lower) & (counts <= upper)):  # the same, up to showers that sit on a bin edge
+        return True, say("hist.ok", n=int(counts.sum()), bins=n_bins)
     for other in ak.fields(events):
         if other == "lgE":
             continue
         try:
             if np.array_equal(counts, np.histogram(_col(events, other), bins=edges)[0]):
-                return False, f"These counts come from the column {other!r}; the exercise asks for the energy lgE."
+                return False, say("hist.column", column=other)
         except (TypeError, ValueError):
             continue
-    if counts.sum() < expected.sum():
-        return False, (
-            f"Your histogram holds {int(counts.sum())} showers, but {int(expected.sum())} showers of the table "
-            "fall in this range. Fill it with all the showers."
-        )
-    return False, "The bins are right, but the counts differ from those of the lgE column. Which values did you fill?"
+    if counts.sum() < lower.sum():
+        return False, say("hist.fewer", n=int(counts.sum()), expected=int(lower.sum()))
+    return False, say("hist.values")
 
 
 # ============================================================================================ 02: data analysis
 ZENITH_02 = 18.0
 FALL_BINS_02 = ((15.0, 15.5), (16.0, 16.5))
 SHIFT_BIN_02 = (15.0, 15.5)
+
+
+def _guess_cut(largest: float) -> str:
+    """The round number a student probably cut at, from the largest zenith angle kept."""
+    for step in (5.0, 1.0):
+        guess = math.ceil(largest / step) * step
+        if guess - largest < 0.6 * step:
+            return f"{guess:g}"
+    return f"{largest:.1f}"
+
+
+def _zenith_verdict(kept: np.ndarray, zenith: np.ndarray) -> tuple[bool, str]:
+    """Judge the zenith angles of the showers a student kept against the cut zenith ≤ 18°."""
+    expected = int(np.count_nonzero(zenith <= ZENITH_02))
+    on_cut = int(np.count_nonzero(zenith == ZENITH_02))  # "< 18" and "<= 18" differ only by these
+    right_count = expected - on_cut <= len(kept) <= expected
+    if len(kept) and kept.max() <= ZENITH_02 and right_count and (len(kept) == expected or kept.max() < ZENITH_02):
+        return True, say("zenith.ok", kept=len(kept), n=len(zenith), cut=f"{ZENITH_02:g}")
+    if len(kept) and kept.min() >= ZENITH_02 - 1e-9:
+        return False, say("zenith.inclined", cut=f"{ZENITH_02:g}")
+    if len(kept) and kept.max() > ZENITH_02:
+        return False, say("zenith.cut", guess=_guess_cut(float(kept.max())), cut=f"{ZENITH_02:g}")
+    if len(kept) and kept.max() < ZENITH_02 - 0.5:
+        return False, say("zenith.cut", guess=_guess_cut(float(kept.max())), cut=f"{ZENITH_02:g}")
+    return False, say("zenith.other", kept=len(kept), expected=expected, cut=f"{ZENITH_02:g}")
 
 
 @_checks("02.zenith_cut", needs=("data",))
@@ -219,82 +322,49 @@ def _check_zenith_cut(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
     expected = int(np.count_nonzero(zenith <= ZENITH_02))
     if isinstance(answer, Cuts):
         if answer.zenith_max_deg is None:
-            return False, "Your cuts do not cut on the zenith angle at all (zenith_max_deg=None)."
+            return False, say("zenith.no_cut")
         if not _close(answer.zenith_max_deg, ZENITH_02, 1e-9):
-            return False, f"You cut at zenith ≤ {answer.zenith_max_deg:g}°; the exercise asks for {ZENITH_02:g}°."
-        return True, f"Yes: zenith ≤ {ZENITH_02:g}°, the nearly vertical showers."
+            return False, say("zenith.cut", guess=f"{answer.zenith_max_deg:g}", cut=f"{ZENITH_02:g}")
+        return True, say("zenith.ok", kept=expected, n=len(zenith), cut=f"{ZENITH_02:g}")
     if isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[0], ak.Array):
         answer = answer[0]  # the (events, cutflow) pair of kcdc_hep.select
     if isinstance(answer, np.ndarray) and answer.dtype == bool:
         if answer.shape != zenith.shape:
-            return False, f"Your True/False list has {answer.size} entries; there are {zenith.size} showers."
-        kept = zenith[answer]
-    elif isinstance(answer, ak.Array):
+            return False, say("zenith.mask", n=answer.size, expected=zenith.size)
+        return _zenith_verdict(zenith[answer], zenith)
+    if isinstance(answer, ak.Array):
         if "zenith" not in ak.fields(answer):
-            return False, "Give the selected showers (a table with a zenith column), or the number of them."
-        kept = _col(answer, "zenith")
-    else:
-        value = as_number(answer, what="the selected showers (or how many there are)")
-        if value == expected:
-            return True, f"Yes: {expected} of {len(zenith)} showers come from within {ZENITH_02:g}° of the zenith."
-        if value == len(zenith) - expected:
-            return False, f"That is the number of inclined showers (zenith above {ZENITH_02:g}°). Keep the others."
-        return False, f"Your number of showers is {_direction(value, expected)}. Check the angle of your cut."
-    if len(kept) == expected and (len(kept) == 0 or kept.max() <= ZENITH_02):
-        return True, f"Yes: {expected} of {len(zenith)} showers come from within {ZENITH_02:g}° of the zenith."
-    if len(kept) and kept.min() > ZENITH_02 - 1e-9 and len(kept) == len(zenith) - expected:
-        return False, f"You kept the inclined showers (zenith above {ZENITH_02:g}°). Keep the nearly vertical ones."
-    if len(kept) and kept.max() > ZENITH_02:
-        guess = _guess_cut(kept.max())
-        return False, f"You cut at zenith < {guess}°, the exercise asks for {ZENITH_02:g}°."
-    if len(kept) and kept.max() < ZENITH_02 - 0.5:
-        return False, f"You cut at zenith < {_guess_cut(kept.max())}°, the exercise asks for {ZENITH_02:g}°."
-    if len(kept) < expected:
-        return False, (
-            f"You kept {len(kept)} showers, but {expected} have zenith ≤ {ZENITH_02:g}°. You removed more than the "
-            "zenith cut does: cut on the zenith angle only."
-        )
-    return False, f"You kept {len(kept)} showers; {expected} have zenith ≤ {ZENITH_02:g}°."
-
-
-def _guess_cut(largest: float) -> str:
-    """The round number a student probably cut at, from the largest zenith angle kept."""
-    for step in (5.0, 1.0):
-        guess = math.ceil(largest / step) * step
-        if guess - largest < 0.6 * step:
-            return f"{guess:g}"
-    return f"{largest:.1f}"
+            return False, say("zenith.table")
+        return _zenith_verdict(_col(answer, "zenith"), zenith)
+    value = as_number(answer, what=say("what.selection"))
+    on_cut = int(np.count_nonzero(zenith == ZENITH_02))
+    if expected - on_cut <= value <= expected and value == int(value):
+        return True, say("zenith.ok", kept=int(value), n=len(zenith), cut=f"{ZENITH_02:g}")
+    if len(zenith) - expected <= value <= len(zenith) - expected + on_cut:
+        return False, say("zenith.inclined", cut=f"{ZENITH_02:g}")
+    return False, say("zenith.count", direction=_direction(value, expected))
 
 
 @_checks("02.falls", needs=("data",))
 def _check_falls(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
-    value = as_number(answer, what="one number (how many times more)")
+    value = as_number(answer, what=say("what.factor"))
     events = _events(ctx, "data", ("lgE",))
     lgE = _col(events, "lgE")
     (a0, a1), (b0, b1) = FALL_BINS_02
     n_low = int(np.count_nonzero((lgE >= a0) & (lgE < a1)))
     n_high = int(np.count_nonzero((lgE >= b0) & (lgE < b1)))
     if n_high == 0 or n_low == 0:
-        raise NoContextError(
-            f"This sample has {n_high} showers with {b0:g} ≤ lgE < {b1:g}: too few to check this exercise. "
-            "Ask your tutor for the bigger class sample."
-        )
+        raise NoContextError(say("falls.too_few", n=n_high, low=f"{b0:g}", high=f"{b1:g}"))
     expected = n_low / n_high
-    if _close(value, expected, 0.02 * expected):
-        return True, (
-            f"Yes: {n_low} showers against {n_high}, about {expected:.0f} times more. Ten times the energy, "
-            f"about {expected:.0f} times fewer showers: the events fall steeply with energy."
-        )
-    if _close(value, 1.0 / expected, 0.02 / expected):
-        return False, "You divided the other way round: the answer should be bigger than 1 (more low-energy showers)."
+    if agrees(value, expected):
+        return True, say("falls.ok", n_low=n_low, n_high=n_high, factor=expected)
+    if agrees(value, 1.0 / expected):
+        return False, say("falls.inverse")
     if _close(value, n_low - n_high, 0.5):
-        return False, "You subtracted the two numbers. The exercise asks how many TIMES more: divide them."
+        return False, say("falls.subtracted")
     if value in (n_low, n_high):
-        return False, "That is the number of showers in one of the two ranges. Divide the two numbers."
-    return (
-        False,
-        f"Your factor is {_direction(value, expected)}. Check the two energy ranges: {a0:g}-{a1:g} and {b0:g}-{b1:g}.",
-    )
+        return False, say("falls.count")
+    return _wrong_number(value, expected, "falls.wrong", a0=f"{a0:g}", a1=f"{a1:g}", b0=f"{b0:g}", b1=f"{b1:g}")
 
 
 def _shift(sim: Any, name: str, *, energy_cut: bool) -> float:
@@ -312,39 +382,30 @@ def _shift(sim: Any, name: str, *, energy_cut: bool) -> float:
 
 @_checks("02.muon_shift", needs=("simulation",))
 def _check_muon_shift(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
-    value = as_number(answer, what="one number (a difference of lgNmu)")
+    value = as_number(answer, what=say("what.difference"))
     sim = _events(ctx, "simulation", ("lgE", "lgNe", "lgNmu", "primary"))
     expected = _shift(sim, "lgNmu", energy_cut=True)
     if not math.isfinite(expected):
-        raise NoContextError("The simulated sample has too few proton or iron showers in this energy range to check.")
-    if _close(value, expected, 0.01):
-        return True, (
-            f"Yes: iron showers have {expected:.2f} more in lg(Nμ), that is {10**expected:.1f} times more muons "
-            "than proton showers of the same energy."
-        )
-    if _close(value, -expected, 0.01):
-        return False, "You subtracted the other way round: iron minus proton, please."
-    if _close(value, _shift(sim, "lgNe", energy_cut=True), 0.01):
-        return False, "That is the difference of the electron numbers lgNe; the exercise asks for the muons, lgNmu."
-    if _close(value, _shift(sim, "lgNmu", energy_cut=False), 0.01):
-        return False, (
-            f"You used showers of all energies. Keep only those with {SHIFT_BIN_02[0]:g} ≤ lgE < "
-            f"{SHIFT_BIN_02[1]:g}, so that you compare showers of the same energy."
-        )
-    return False, f"Your difference is {_direction(value, expected)}. Compare the mean lgNmu of Fe and of p."
+        raise NoContextError(say("shift.too_few"))
+    if agrees(value, expected, method=FLOAT_METHODS):
+        return True, say("shift.ok", shift=expected, factor=10**expected)
+    if agrees(value, -expected, method=FLOAT_METHODS):
+        return False, say("shift.sign")
+    if agrees(value, _shift(sim, "lgNe", energy_cut=True), method=FLOAT_METHODS):
+        return False, say("shift.electrons")
+    if agrees(value, _shift(sim, "lgNmu", energy_cut=False), method=FLOAT_METHODS):
+        return False, say("shift.all_energies", low=f"{SHIFT_BIN_02[0]:g}", high=f"{SHIFT_BIN_02[1]:g}")
+    return _wrong_number(value, expected, "shift.wrong")
 
 
 @_checks("02.heavy_side")
 def _check_heavy_side(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
-    word = as_word(answer, choices="'above' or 'below'")
-    if any(w in word for w in ("above", "over", "upper", "higher")):
-        return True, "Yes: iron showers have more muons for the same number of electrons, so they lie above the line."
-    if any(w in word for w in ("below", "under", "lower", "beneath")):
-        return False, (
-            "Look again at the iron map: the vertical axis is the number of muons. Do iron showers have more or "
-            "fewer muons than proton showers with the same number of electrons?"
-        )
-    return False, f"Answer with the word 'above' or 'below' (you wrote {answer!r})."
+    word = as_word(answer, choices="'above' / 'below'")
+    if any(w in word for w in ("above", "over", "upper", "higher", "oberhalb", "über", "oben")):
+        return True, say("side.ok")
+    if any(w in word for w in ("below", "under", "lower", "beneath", "unterhalb", "unter", "unten")):
+        return False, say("side.below")
+    return False, say("side.word", answer=repr(answer))
 
 
 # ============================================================================================ 03: particle mass
@@ -354,9 +415,7 @@ def _ratio_fit(sim: Any, primary: str) -> Any:
 
     selected = sim[_primary(sim) == primary]
     if len(selected) < 50:
-        raise NoContextError(
-            f"The simulated sample has only {len(selected)} {primary} showers: too few for this check."
-        )
+        raise NoContextError(say("ratio.too_few", n=len(selected), primary=primary))
     return fit_gauss(histograms.ratio(selected))
 
 
@@ -364,17 +423,17 @@ def _ratio_fit(sim: Any, primary: str) -> Any:
 def _check_ratio(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
     events = _events(ctx, "data", ("lgNe", "lgNmu"))
     ne, nmu = _col(events, "lgNe"), _col(events, "lgNmu")
-    values = as_values(answer, what="one ratio per shower")
+    values = as_values(answer, what=say("what.ratios"))
     if len(values) != len(ne):
-        return False, f"Your answer has {len(values)} values, but there are {len(ne)} showers: one ratio per shower."
+        return False, say("ratio.length", n=len(values), expected=len(ne))
     with np.errstate(divide="ignore", invalid="ignore"):
         if np.allclose(values, ne / nmu, equal_nan=True):
-            return True, "Yes: one number per shower, lg(Ne)/lg(Nμ). Around 1.1 to 1.3 for most showers."
+            return True, say("ratio.ok")
         if np.allclose(values, nmu / ne, equal_nan=True):
-            return False, "You divided muons by electrons. The exercise asks for electrons divided by muons."
+            return False, say("ratio.inverse")
     if np.allclose(values, ne - nmu, equal_nan=True):
-        return False, "You subtracted. The exercise asks for the ratio: divide lgNe by lgNmu."
-    return False, "Your numbers are not lgNe / lgNmu of the showers. Which columns did you use?"
+        return False, say("ratio.subtracted")
+    return False, say("ratio.wrong")
 
 
 def _fit_value(answer: Any, parameter: str) -> float:
@@ -382,8 +441,8 @@ def _fit_value(answer: Any, parameter: str) -> float:
         try:
             return float(answer[parameter])
         except KeyError:
-            raise AnswerError(f"Your fit result has no parameter {parameter!r}; fit a Gaussian.") from None
-    return as_number(answer, what="one number")
+            raise AnswerError(say("gauss.no_parameter", parameter=parameter)) from None
+    return as_number(answer, what=say("what.number"))
 
 
 def _check_gauss_parameter(answer: Any, ctx: Mapping[str, Any], parameter: str) -> tuple[bool, str]:
@@ -391,26 +450,22 @@ def _check_gauss_parameter(answer: Any, ctx: Mapping[str, Any], parameter: str) 
     sim = _events(ctx, "simulation", ("lgNe", "lgNmu", "primary"))
     fit_p = _ratio_fit(sim, "p")
     expected, err = fit_p[parameter], fit_p.error(parameter)
-    tol = max(3 * err, 0.01 if parameter == "Mean" else 0.006)
-    if _close(value, expected, tol):
-        if parameter == "Mean":
-            return True, f"Yes: μ = {expected:.3f} ± {err:.3f} is where the proton showers' ratio peaks."
-        return True, f"Yes: σ = {expected:.3f} ± {err:.3f}, the spread of the proton showers around μ."
+    if agrees(value, expected):
+        return True, say(f"gauss.ok.{parameter}", value=expected, error=err)
     other = "Sigma" if parameter == "Mean" else "Mean"
-    name = {"Mean": "μ (the position of the peak)", "Sigma": "σ (the width of the peak)"}
-    if _close(value, fit_p[other], 1e-3):
-        return False, f"That is {name[other]}; the exercise asks for {name[parameter]}."
-    if _close(value, fit_p["Constant"], 1e-3 * max(1.0, abs(value))):
-        return False, "That is the height of the peak (Constant, in showers per bin)."
-    if parameter == "Mean" and _close(value, float(np.mean(_col(sim, "lgNe") / _col(sim, "lgNmu"))), 1e-3):
-        return False, "That is the average ratio of all simulated showers. Fit only the proton showers."
+    if agrees(value, fit_p[other]):
+        return False, say(f"gauss.other.{other}")
+    if agrees(value, fit_p["Constant"]):
+        return False, say("gauss.constant")
+    if parameter == "Mean" and agrees(value, float(np.mean(_col(sim, "lgNe") / _col(sim, "lgNmu")))):
+        return False, say("gauss.average")
     try:
         fit_fe = _ratio_fit(sim, "Fe")
     except NoContextError:
         fit_fe = None
-    if fit_fe is not None and _close(value, fit_fe[parameter], max(3 * fit_fe.error(parameter), 1e-3)):
-        return False, "That is the value for iron showers; the exercise asks for protons (p)."
-    return False, f"Your {parameter} is {_direction(value, expected)}. Did you fit the ratio of the proton showers?"
+    if fit_fe is not None and agrees(value, fit_fe[parameter]):
+        return False, say("gauss.iron")
+    return _wrong_number(value, expected, "gauss.wrong", parameter=parameter)
 
 
 @_checks("03.mu", needs=("simulation",))
@@ -425,18 +480,12 @@ def _check_sigma(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
 
 @_checks("03.lighter")
 def _check_lighter(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
-    word = as_word(answer, choices="'p' or 'Fe'")
-    if word in ("p", "proton", "protons", "h", "hydrogen", "h1"):
-        return True, (
-            "Yes: proton showers have more electrons and fewer muons, so their ratio lgNe/lgNmu is larger. Iron "
-            "showers sit at smaller ratios."
-        )
-    if word in ("fe", "iron", "fe56"):
-        return False, (
-            "Compare your two values of μ again. Heavy nuclei make showers with more muons: what does that do to "
-            "electrons divided by muons?"
-        )
-    return False, f"Answer 'p' or 'Fe' (you wrote {answer!r})."
+    word = as_word(answer, choices="'p' / 'Fe'")
+    if word in ("p", "proton", "protons", "protonen", "h", "hydrogen", "wasserstoff", "h1"):
+        return True, say("lighter.ok")
+    if word in ("fe", "iron", "eisen", "fe56"):
+        return False, say("lighter.iron")
+    return False, say("lighter.word", answer=repr(answer))
 
 
 # ============================================================================================ 04: composition, knee
@@ -448,60 +497,57 @@ def _knee(ctx: Mapping[str, Any]) -> Any:
 
     spectrum = ctx["spectrum"]
     if not isinstance(spectrum, FluxSpectrum):
-        raise NoContextError("exercises.use(spectrum=...) needs the spectrum read with kcdc_hep.read_flux_table.")
+        raise NoContextError(say("ctx.spectrum"))
     return fit_knee(spectrum, model="sharp")
 
 
 @_checks("04.knee", needs=("spectrum",))
 def _check_knee(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
-    value = float(answer.E_knee_PeV) if hasattr(answer, "E_knee_PeV") else as_number(answer, what="one number in PeV")
+    pev = float(answer.E_knee_PeV) if hasattr(answer, "E_knee_PeV") else as_number(answer, what=say("what.pev"))
     knee = _knee(ctx)
-    expected, err = knee.E_knee_PeV, knee.E_knee_err_PeV
-    if _close(value, expected, max(err, 0.1 * expected)):
-        return True, f"Yes: the knee is at about {expected:.1f} PeV = {expected:.1f}·10¹⁵ eV."
-    if 1e13 < value < 1e18:
-        return False, "That looks like an energy in eV. Give it in PeV (1 PeV = 10¹⁵ eV)."
-    if 1e4 < value < 1e9:
-        return False, "That looks like an energy in GeV (the unit of the table). Give it in PeV (1 PeV = 10⁶ GeV)."
-    if 14.0 < value < 18.0:
-        return False, "That looks like lg(E/eV), a logarithm. Give the energy itself in PeV."
-    if value <= 0:
-        return False, "An energy is positive."
-    return False, f"Your knee energy is {_direction(value, expected)}. Look where the spectrum bends."
+    expected = knee.E_knee_PeV
+    if agrees(pev, expected):
+        return True, say("knee.ok", pev=expected)
+    if 1e13 < pev < 1e18:
+        return False, say("knee.ev")
+    if 1e4 < pev < 1e9:
+        return False, say("knee.gev")
+    if 14.0 < pev < 18.0:
+        return False, say("knee.lg")
+    if pev <= 0:
+        return False, say("knee.negative")
+    return _wrong_number(pev, expected, "knee.wrong")
 
 
 @_checks("04.gamma2", needs=("spectrum",))
 def _check_gamma2(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
-    value = float(answer.gamma2) if hasattr(answer, "gamma2") else as_number(answer, what="one number")
+    value = float(answer.gamma2) if hasattr(answer, "gamma2") else as_number(answer, what=say("what.number"))
     knee = _knee(ctx)
     expected = knee.gamma2
-    tol = max(2 * knee.gamma2_err, 0.05)
-    if _close(value, expected, tol):
-        return True, (
-            f"Yes: above the knee the flux falls like E^({expected:.2f}), steeper than below (E^({knee.gamma1:.2f}))."
-        )
-    if _close(-value, expected, tol):
-        return False, "Check the sign: the flux falls with energy, so the spectral index is negative."
-    if _close(value, knee.gamma1, max(2 * knee.gamma1_err, 0.05)):
-        return False, "That is the index below the knee (gamma1). The exercise asks for the one above (gamma2)."
-    return False, f"Your index is {_direction(value, expected)}. Take it from the fit of the spectrum."
+    if agrees(value, expected):
+        return True, say("gamma2.ok", gamma2=expected, gamma1=knee.gamma1)
+    if agrees(-value, expected):
+        return False, say("gamma2.sign")
+    if agrees(value, knee.gamma1):
+        return False, say("gamma2.gamma1")
+    return _wrong_number(value, expected, "gamma2.wrong")
 
 
 @_checks("04.lnA_iron")
 def _check_lnA_iron(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
     expected = math.log(56.0)
-    value = as_number(answer, what="one number (ln A of iron)")
-    if _close(value, expected, 0.01):
-        return True, f"Yes: ln 56 = {expected:.3f}. Protons have ln 1 = 0: ln A runs from 0 to about 4."
-    if _close(value, math.log10(56.0), 0.01):
-        return False, "That is the base-10 logarithm (log10). ln is the natural logarithm, np.log."
+    value = as_number(answer, what=say("what.lnA"))
+    if agrees(value, expected):
+        return True, say("lnA.ok", lnA=expected)
+    if agrees(value, math.log10(56.0)):
+        return False, say("lnA.log10")
     if value == 56:
-        return False, "56 is the mass number A itself. The exercise asks for its natural logarithm ln A."
+        return False, say("lnA.mass_number")
     if value == 26:
-        return False, "26 is the charge of iron (its number of protons). The mass number A counts neutrons too."
-    if _close(value, math.log(26.0), 0.01):
-        return False, "You used 26, the charge of iron. Use the mass number A = 56."
-    return False, f"Your value is {_direction(value, expected)}. What is the mass number A of iron?"
+        return False, say("lnA.charge")
+    if agrees(value, math.log(26.0)):
+        return False, say("lnA.log_charge")
+    return _wrong_number(value, expected, "lnA.wrong")
 
 
 @_checks("04.mean_lnA")
@@ -510,95 +556,95 @@ def _check_mean_lnA(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
 
     expected = sum(f * PRIMARIES[p].lnA for p, f in MIX_04.items())
     mean_a = sum(f * PRIMARIES[p].mass_number for p, f in MIX_04.items())
-    value = as_number(answer, what="one number (⟨ln A⟩)")
-    if _close(value, expected, 0.01):
-        return True, f"Yes: ⟨ln A⟩ = 0.6·0 + 0.4·ln 56 = {expected:.2f}."
-    if _close(value, math.log(mean_a), 0.01):
-        return False, "You averaged A first and took ln of the average. Take ln A of each, then average."
-    if _close(value, mean_a, 0.05):
-        return False, "That is the average mass number ⟨A⟩. The exercise asks for the average of ln A."
-    if _close(value, sum(f * math.log10(PRIMARIES[p].mass_number) for p, f in MIX_04.items()), 0.01):
-        return False, "You used log10. ln A is the natural logarithm (np.log)."
-    if _close(value, 0.5 * math.log(56.0), 0.01):
-        return False, "That would be 50% iron. The mixture has 60% protons and 40% iron."
-    return False, f"Your ⟨ln A⟩ is {_direction(value, expected)}. Weigh each ln A with its fraction."
+    value = as_number(answer, what=say("what.mean_lnA"))
+    if agrees(value, expected):
+        return True, say("mean_lnA.ok", value=expected)
+    if agrees(value, math.log(mean_a)):
+        return False, say("mean_lnA.log_of_mean")
+    if agrees(value, mean_a):
+        return False, say("mean_lnA.mean_A")
+    if agrees(value, sum(f * math.log10(PRIMARIES[p].mass_number) for p, f in MIX_04.items())):
+        return False, say("mean_lnA.log10")
+    if agrees(value, 0.5 * math.log(56.0)):
+        return False, say("mean_lnA.half")
+    return _wrong_number(value, expected, "mean_lnA.wrong")
 
 
 # ============================================================================================ 05: machine learning
+def _fraction_hints(value: float, expected: float) -> str | None:
+    """The hints every fraction shares: percent instead of a fraction."""
+    if 1 < value <= 100 and agrees(value, 100 * expected):
+        return say("percent")
+    return None
+
+
 @_checks("05.baseline", needs=("test",))
 def _check_baseline(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
     from kcdc_hep.ml import HEAVY, LIGHT, mass_labels
 
-    value = as_number(answer, what="one number between 0 and 1")
+    value = as_number(answer, what=say("what.fraction"))
     test = _events(ctx, "test", ("primary",))
     classifier = ctx.get("classifier")
     light = getattr(classifier, "light", LIGHT)
     heavy = getattr(classifier, "heavy", HEAVY)
     y, _ = mass_labels(test, light=light, heavy=heavy)
     if len(y) == 0:
-        raise NoContextError("The test showers have no light or heavy primaries: too few to check.")
+        raise NoContextError(say("baseline.too_few"))
     heavy_fraction = float(np.mean(y))
     expected = max(heavy_fraction, 1 - heavy_fraction)
-    if _close(value, expected, 0.002):
-        return True, (
-            f"Yes: always answering '{'heavy' if heavy_fraction > 0.5 else 'light'}' would be right for "
-            f"{100 * expected:.1f}% of the test showers. A classifier has to beat that."
-        )
-    if _close(value, 100 * expected, 0.2):
-        return False, "That is in percent. Give a fraction between 0 and 1."
-    if _close(value, 1 - expected, 0.002):
-        return False, "That is the smaller class. Always guessing the larger class is right more often."
-    if _close(value, 0.5, 1e-9):
-        return False, "Light and heavy showers are not equally frequent among the test showers. Count them."
-    return False, f"Your baseline is {_direction(value, expected)}. Count light and heavy test showers."
+    if agrees(value, expected):
+        larger = say("baseline.heavy") if heavy_fraction > 0.5 else say("baseline.light")
+        return True, say("baseline.ok", larger=larger, percent=100 * expected)
+    if (hint := _fraction_hints(value, expected)) is not None:
+        return False, hint
+    if agrees(value, 1 - expected) and not agrees(value, expected, digits=1):
+        return False, say("baseline.smaller")
+    return _wrong_number(value, expected, "baseline.wrong")
+
+
+def _classifier(ctx: Mapping[str, Any]) -> Any:
+    from kcdc_hep.ml import LightHeavyClassifier
+
+    classifier = ctx["classifier"]
+    if not isinstance(classifier, LightHeavyClassifier):
+        raise NoContextError(say("ctx.classifier"))
+    return classifier
 
 
 @_checks("05.accuracy", needs=("test", "classifier"))
 def _check_accuracy(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
-    from kcdc_hep.ml import LightHeavyClassifier, evaluate
+    from kcdc_hep.ml import evaluate
 
-    value = float(answer.accuracy) if hasattr(answer, "accuracy") else as_number(answer, what="one number")
-    classifier = ctx["classifier"]
-    if not isinstance(classifier, LightHeavyClassifier):
-        raise NoContextError("exercises.use(classifier=...) needs the classifier from kcdc_hep.ml.train_classifier.")
+    value = float(answer.accuracy) if hasattr(answer, "accuracy") else as_number(answer, what=say("what.fraction"))
+    classifier = _classifier(ctx)
     test = _events(ctx, "test", ("primary", *classifier.features))
     result = evaluate(classifier, test)
-    if _close(value, result.accuracy, 0.002):
-        return True, (
-            f"Yes: {100 * result.accuracy:.1f}% of the test showers are classified right, against "
-            f"{100 * result.baseline_accuracy:.1f}% for always guessing the larger class."
-        )
-    if _close(value, 100 * result.accuracy, 0.2):
-        return False, "That is in percent. Give a fraction between 0 and 1."
-    if _close(value, classifier.train_accuracy, 0.002):
-        return False, (
-            "That is the accuracy on the training showers, which the classifier has already seen. Measure it on "
-            "the test showers."
-        )
-    if _close(value, result.baseline_accuracy, 0.002):
-        return False, "That is the baseline (always guessing the larger class). Measure the classifier itself."
-    return False, f"Your accuracy is {_direction(value, result.accuracy)}. Use the test showers and threshold 0.5."
+    if agrees(value, result.accuracy):
+        return True, say("accuracy.ok", percent=100 * result.accuracy, baseline=100 * result.baseline_accuracy)
+    if (hint := _fraction_hints(value, result.accuracy)) is not None:
+        return False, hint
+    if agrees(value, classifier.train_accuracy) and not agrees(value, result.accuracy, digits=1):
+        return False, say("accuracy.train")
+    if agrees(value, result.baseline_accuracy):
+        return False, say("accuracy.baseline")
+    return _wrong_number(value, result.accuracy, "accuracy.wrong")
 
 
 @_checks("05.heavy_data", needs=("data", "classifier"))
 def _check_heavy_data(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
-    from kcdc_hep.ml import LightHeavyClassifier
-
-    value = as_number(answer, what="one number between 0 and 1")
-    classifier = ctx["classifier"]
-    if not isinstance(classifier, LightHeavyClassifier):
-        raise NoContextError("exercises.use(classifier=...) needs the classifier from kcdc_hep.ml.train_classifier.")
+    value = as_number(answer, what=say("what.fraction"))
+    classifier = _classifier(ctx)
     data = _events(ctx, "data", classifier.features)
     expected = float(np.mean(classifier.is_heavy(data)))
-    if _close(value, expected, 0.002):
-        return True, f"Yes: the classifier calls {100 * expected:.1f}% of the measured showers heavy."
-    if _close(value, 100 * expected, 0.2):
-        return False, "That is in percent. Give a fraction between 0 and 1."
-    if _close(value, 1 - expected, 0.002):
-        return False, "That is the fraction called light. The exercise asks for heavy."
+    if agrees(value, expected):
+        return True, say("heavy.ok", percent=100 * expected)
+    if (hint := _fraction_hints(value, expected)) is not None:
+        return False, hint
+    if agrees(value, 1 - expected):
+        return False, say("heavy.light")
     if value > 1 or value < 0:
-        return False, "A fraction lies between 0 and 1. Divide the number of heavy showers by all showers."
-    return False, f"Your fraction is {_direction(value, expected)}. Use all measured showers and threshold 0.5."
+        return False, say("heavy.range")
+    return _wrong_number(value, expected, "heavy.wrong")
 
 
 #: The checker of every exercise, by exercise id.

@@ -29,7 +29,7 @@ __all__ = ["MARKER", "METADATA_KEY", "ClassSummary", "class_summary"]
 METADATA_KEY = "kcdc_hep_check"
 #: The marker line in the plain text of a check's output (for notebooks whose metadata was lost, e.g. printed).
 MARKER = "[kcdc_hep check {exercise}: {outcome}]"
-_MARKER_RE = re.compile(r"\[kcdc_hep check (?P<exercise>[\w.\-]+): (?P<outcome>passed|not yet)\]")
+_MARKER_RE = re.compile(r"\[kcdc_hep check (?P<exercise>[\w.\-]+): (?P<outcome>passed|not yet|no answer)\]")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class ClassSummary:
     exercises : tuple of str
         Exercise ids seen in the notebooks (known ones in course order, then others).
     status : mapping student → mapping exercise → str
-        ``"passed"``, ``"not yet"`` (checked but never right) or ``""`` (not tried).
+        ``"passed"``, ``"not yet"`` (an answer was checked, never right) or ``""`` (not tried: no check ran, or
+        only checks of the empty ``...`` placeholder).
     problems : tuple of str
         Files that could not be read, with the reason.
     """
@@ -93,16 +94,17 @@ class ClassSummary:
 
 
 # ============================================================================================ class summary
-def _outcomes(notebook: Any) -> list[tuple[str, bool]]:
-    """(exercise, passed) of every check output in a notebook, in cell order."""
-    found: list[tuple[str, bool]] = []
+def _outcomes(notebook: Any) -> list[tuple[str, str]]:
+    """(exercise, outcome) of every check output in a notebook, in cell order; outcome as in :data:`MARKER`."""
+    found: list[tuple[str, str]] = []
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
         for out in cell.get("outputs", []):
             record = (out.get("metadata") or {}).get(METADATA_KEY)
             if isinstance(record, dict) and isinstance(record.get("exercise"), str):
-                found.append((record["exercise"], bool(record.get("passed"))))
+                passed, answered = bool(record.get("passed")), bool(record.get("answered", True))
+                found.append((record["exercise"], "passed" if passed else "not yet" if answered else "no answer"))
                 continue
             text = out.get("text", "")
             data = out.get("data") or {}
@@ -110,7 +112,7 @@ def _outcomes(notebook: Any) -> list[tuple[str, bool]]:
             plain = data.get("text/plain", "")
             text += "".join(plain) if isinstance(plain, list) else str(plain)
             for m in _MARKER_RE.finditer(text):
-                found.append((m.group("exercise"), m.group("outcome") == "passed"))
+                found.append((m.group("exercise"), m.group("outcome")))
     return found
 
 
@@ -158,12 +160,12 @@ def class_summary(
             problems.append(f"{path}: {type(err).__name__}: {err}")
             continue
         row = status.setdefault(student, {})
-        for ex_id, passed in _outcomes(nb):
+        for ex_id, outcome in _outcomes(nb):
             if ex_id not in seen:
                 seen.append(ex_id)
-            if passed:
+            if outcome == "passed":
                 row[ex_id] = "passed"
-            elif row.get(ex_id) != "passed":
+            elif outcome == "not yet" and row.get(ex_id) != "passed":
                 row[ex_id] = "not yet"
     order = [e for e in ENGLISH if e in seen] + [e for e in seen if e not in ENGLISH]
     frozen = MappingProxyType({s: MappingProxyType(dict(r)) for s, r in status.items()})
