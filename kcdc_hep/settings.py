@@ -9,8 +9,8 @@ variable                       default                  effect
                                                         as a fraction of the full size; ``0.01`` for quick tests
 ``KCDC_HEP_ML_THREADS``        ``1``                    threads of the classifier's fit (one per student on a hub)
 ``KCDC_HEP_SOLUTIONS``         off                      ``1`` shows the exercises' worked solutions (tutors)
-``KCDC_HEP_WIDGETS``           ``1`` (on)               ``0`` draws the notebook explorers once, without widgets
-                                                        (headless runs)
+``KCDC_HEP_WIDGETS``           ``1`` (on)               ``0`` draws the notebook explorers once, without widgets;
+                                                        on, they use widgets only where a front end draws them
 ``KCDC_HEP_NOTEBOOKS``         the packaged notebooks   the folder :func:`kcdc_hep.classroom.lab.prepare_workspace`
                                                         copies notebooks from
 ``KCDC_HEP_DATA_FILES``        none                     extra files (``os.pathsep``-separated) copied into a
