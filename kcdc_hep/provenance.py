@@ -2,7 +2,7 @@
 
 The built-in samples (:func:`kcdc_hep.simulation.samples.default_sample`) are *generated* by kcdc_hep: synthetic
 showers with the shapes of the masterclass files, not KASCADE measurements. They live in
-``<cache>/samples/seed<seed>-scale<scale>/`` (cache folder: :func:`kcdc_hep.settings.cache_dir`), and
+``<cache>/samples/seed<seed>-scale<scale>-<generator fingerprint>/`` (cache folder: :func:`kcdc_hep.settings.cache_dir`), and
 :func:`provenance_of` recognises them there (also through the links a workspace's ``data/`` folder holds). Any
 other file can say where it came from in a sidecar ``<file>.provenance.json``::
 
@@ -45,7 +45,8 @@ __all__ = [
 
 #: Suffix of the sidecar file that states a file's provenance: ``sample.csv`` → ``sample.csv.provenance.json``.
 SIDECAR_SUFFIX = ".provenance.json"
-_BUILTIN = re.compile(r"^seed(?P<seed>\d+)-scale(?P<scale>[0-9.eE+-]+)$")
+#: the built-in sample folder: seed, scale and (since the cache is keyed by the generator) its fingerprint
+_BUILTIN = re.compile(r"^seed(?P<seed>\d+)-scale(?P<scale>[0-9.eE+-]+?)(?:-(?P<generator>[0-9a-f]{12}))?$")
 
 
 @dataclass(frozen=True)
