@@ -5,7 +5,7 @@ Run::
     python benchmarks/bench_generate.py [--out DIR] [--scale 1.0] [--seed 2940]
 
 It starts a fresh Python process that runs the ``kcdc-hep generate`` command line (imports included) with the
-stage timings of :func:`kcdc_hep.simulation.samples.generate` logged, and prints the stage times, the total wall time and the
+stage timings of :func:`kcdc_hep.simulation.generate` logged, and prints the stage times, the total wall time and the
 file sizes. Target (issue "Realistic synthetic KCDC samples"): all full-size files in under 60 s on 2 cores.
 """
 

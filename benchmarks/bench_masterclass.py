@@ -5,7 +5,7 @@
 
 The job reads the measured sample 3 (1,500,317 events) and the simulated sample 2 (1,720,319 events): 3,220,636
 events in all. (Sample 1 holds the same showers as sample 3 with only four columns, so the job does not read it.)
-The samples are made by ``kcdc_hep.simulation.samples.default_sample`` in the user cache first if needed (not timed). Each
+The samples are made by ``kcdc_hep.simulation.default_sample`` in the user cache first if needed (not timed). Each
 timed run is a fresh process that runs exactly what ``python -m kcdc_hep masterclass --out DIR --overwrite`` runs
 (``kcdc_hep.cli.main``), imports included; the child reports its stage times (summary.json) and peak RSS (VmHWM).
 

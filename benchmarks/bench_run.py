@@ -4,8 +4,9 @@
     python benchmarks/bench_run.py --events 200000 --repeat 5
     python benchmarks/bench_run.py --input /path/to/events.root
 
-The input is written once into ``benchmarks/_work/`` (git-ignored) with :func:`kcdc_hep.simulation.generator.simulate` and the
-compression of :mod:`kcdc_hep.simulation.samples` (the built-in ``events.root``), unless ``--input`` is given. Each command is
+The input is written once into ``benchmarks/_work/`` (git-ignored) with :func:`kcdc_hep.simulation.simulate` and the
+compression of :mod:`~kcdc_hep.simulation.samples` (the built-in ``events.root``), unless ``--input`` is given.
+Each command is
 timed as a whole process (start-up, reading, filling, writing), the three interleaved, ``--repeat`` times; the
 medians are compared. The two C++ variants are compiled with ACLiC once beforehand, so compile time is excluded;
 RDataFrame runs with ``ROOT::EnableImplicitMT(2)``. At the end the three outputs are compared bin for bin.

@@ -2,7 +2,8 @@
 
 The built-in samples (:func:`kcdc_hep.simulation.samples.default_sample`) are *generated* by kcdc_hep: synthetic
 showers with the shapes of the masterclass files, not KASCADE measurements. They live in
-``<cache>/samples/seed<seed>-scale<scale>-<generator fingerprint>/`` (cache folder: :func:`kcdc_hep.settings.cache_dir`), and
+``<cache>/samples/seed<seed>-scale<scale>-<generator fingerprint>/`` (cache folder:
+:func:`kcdc_hep.settings.cache_dir`), and
 :func:`provenance_of` recognises them there (also through the links a workspace's ``data/`` folder holds). Any
 other file can say where it came from in a sidecar ``<file>.provenance.json``::
 

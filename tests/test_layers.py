@@ -126,7 +126,6 @@ def unit(module: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-
 def lazy_api_uses(name: str, path: Path) -> Iterator[Import]:
     """``import kcdc_hep`` then ``kcdc_hep.read(...)``: the lazy top-level API used inside the package."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))

@@ -1,6 +1,6 @@
 """The machine-learning lesson: a classifier that tells light from heavy showers better than guessing.
 
-Measured with the generator's showers (kcdc_hep.simulation.generator; equal numbers of p, He, C, Si, Fe generated, as in the
+Measured with the generator's showers (kcdc_hep.simulation; equal numbers of p, He, C, Si, Fe generated, as in the
 KASCADE CORSIKA libraries; 60 000 triggered showers, 30 % held out), three seeds:
 
 * light (p, He) vs heavy (C, Si, Fe): accuracy 0.76 against a majority-class baseline of 0.60 (margin 0.16),
