@@ -148,12 +148,12 @@ def _resolve(text: str) -> Source:
         return Source(path, kind="folder")
     if path.is_file():
         return Source(path, kind="zip" if _is_zip(path) else "file")
-    # "archive.zip:member"
-    if ":" in text:
-        head, member = text.rsplit(":", 1)
-        if Path(head).is_file() and _is_zip(Path(head)):
-            check_member(member, Path(head))
-            return Source(Path(head), member=member, kind="zip")
+    # "archive.zip:member" (the member may hold a colon too; the archive is the shortest head that is a zip file)
+    for at in [i for i, ch in enumerate(text) if ch == ":"]:
+        head, member = Path(text[:at]), text[at + 1 :]
+        if head.is_file() and _is_zip(head):
+            check_member(member, head)
+            return Source(head, member=member, kind="zip")
     msg = f"{text}: no such file or folder; check the path (the working directory is {Path.cwd()})"
     raise MissingFileError(msg)
 
