@@ -72,7 +72,7 @@ def check_output(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
 
 def _refuse_folder(out: Path) -> None:
     if out.is_dir():
-        msg = f"{out} is a folder; give the name of a file to write (for example {out / 'events.root'})"
+        msg = f"{out} is a folder; give the name of a file to write (for example {out / ('output' + out.suffix)})"
         raise OutputExistsError(msg)
 
 

@@ -135,6 +135,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "empty.txt").write_text("")
     (folder / "corrupt.root").write_text("not a ROOT file\n")
     (folder / "emptydir").mkdir()
+    (folder / "folder.csv").mkdir()
     with uproot.recreate(folder / "h.root") as f:
         f["h"] = hist.Hist.new.Reg(3, 0, 3, name="x").Weight().fill([0.5, 1.5, 1.5])
     _hostile_zips(folder)
@@ -201,6 +202,7 @@ BAD_INVOCATIONS = [
     (("convert", "damaged.root", "out.csv"), "damaged.root:"),
     (("convert", "bomb.zip", "out.csv"), "KCDC_HEP_MAX_COMPRESSION_RATIO"),
     (("convert", "sim.csv", "emptydir"), "cannot tell the output format"),
+    (("convert", "sim.csv", "folder.csv", "--overwrite"), "folder.csv is a folder; give the name of a file"),
     (("convert", "sim.csv", "emptydir", "--step-size", "0"), "--step-size: must be a positive number"),
     (("convert", "sim.csv", "out.csv", "--step-size", "1.5"), "not '1.5'"),
     (("convert", "sim.csv", "sim.csv"), "sim.csv exists; pass overwrite=True (command line: --overwrite)"),

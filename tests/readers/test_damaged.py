@@ -184,14 +184,18 @@ def _basket(data: bytes, which: int) -> tuple[int, int]:
     return compressed[which]
 
 
+def _declaring(data: bytes, which: int, objlen: Callable[[int], int], path: Path) -> Path:
+    """``data`` with the fObjlen of its ``which``-th compressed basket replaced by ``objlen(fObjlen)``, in ``path``."""
+    basket, old = _basket(data, which)
+    path.write_bytes(data[: basket + 6] + struct.pack(">I", objlen(old)) + data[basket + 10 :])
+    return path
+
+
 def test_a_basket_declaring_two_gigabytes_is_refused_before_it_is_allocated(
     seeds: dict[str, bytes], tmp_path: Path
 ) -> None:
     """The 61 kB file of issue 13: one basket's fObjlen set to 2 GB used to cost 1.9 GB and 18 s before an error."""
-    data = seeds["root-zlib"]
-    basket, _ = _basket(data, 0)
-    damaged = tmp_path / "basket.root"
-    damaged.write_bytes(data[: basket + 6] + struct.pack(">I", 0x7FFFFFF0) + data[basket + 10 :])
+    damaged = _declaring(seeds["root-zlib"], 0, lambda _: 0x7FFFFFF0, tmp_path / "basket.root")
     tracemalloc.start()
     start = time.perf_counter()
     try:
@@ -207,10 +211,8 @@ def test_a_basket_declaring_two_gigabytes_is_refused_before_it_is_allocated(
 def test_a_basket_declaring_a_little_more_than_it_holds_is_an_error_not_stray_bytes(
     seeds: dict[str, bytes], tmp_path: Path
 ) -> None:
-    data = seeds["root-zlib"]
-    basket, objlen = _basket(data, 1)
-    damaged = tmp_path / "plus.root"
-    damaged.write_bytes(data[: basket + 6] + struct.pack(">i", objlen + 64) + data[basket + 10 :])
+    damaged = _declaring(seeds["root-zlib"], 1, lambda objlen: objlen + 64, tmp_path / "plus.root")
+    objlen = _basket(seeds["root-zlib"], 1)[1]
     with pytest.raises(CorruptFileError, match=f"declares {objlen + 64:,} unpacked bytes but its compressed blocks"):
         kcdc_hep.read(damaged)
 
