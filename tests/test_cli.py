@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import struct
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
+
+import kcdc_hep
+from kcdc_hep.simulation import simulate
 
 SAMPLE2 = (
     "Particle,lgE,X,Y,CoreDist,Ze,Az,lgNe,lgNmu\n"
@@ -73,9 +79,54 @@ def test_help_and_version_succeed(tmp_path: Path, args: tuple[str, ...]) -> None
     assert out.returncode == 0 and out.stderr == "" and out.stdout
 
 
+def _zip_bytes(members: dict[str, bytes], method: int = zipfile.ZIP_STORED) -> bytearray:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=method) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return bytearray(buffer.getvalue())
+
+
+def _hostile_zips(folder: Path) -> None:
+    """Encrypted, bad-CRC, bomb, too many entries, unsafe member, zip in a zip, a zip without a ROOT member."""
+    data = SAMPLE2.encode()
+    encrypted = _zip_bytes({"sim.csv": data})
+    encrypted[6] |= 1  # the encryption flag, in the local header and the central directory
+    encrypted[encrypted.rfind(b"PK\x01\x02") + 8] |= 1
+    (folder / "encrypted.zip").write_bytes(encrypted)
+    bad_crc = _zip_bytes({"sim.csv": data})
+    at = bad_crc.index(b"14.1173")
+    bad_crc[at + 3] = ord("9")
+    (folder / "badcrc.zip").write_bytes(bad_crc)
+    (folder / "bomb.zip").write_bytes(_zip_bytes({"blank.csv": b"E Ne\n" + b"\n" * (64 << 20)}, zipfile.ZIP_DEFLATED))
+    many = _zip_bytes({"sim.csv": data})
+    end = many.rfind(b"PK\x05\x06")
+    many[end + 8 : end + 12] = struct.pack("<HH", 0xFFFF, 0xFFFF)  # the end record claims 65535 entries
+    (folder / "many.zip").write_bytes(many)
+    (folder / "evil.zip").write_bytes(_zip_bytes({"../evil.csv": data}))
+    (folder / "nested.zip").write_bytes(_zip_bytes({"inner.zip": bytes(_zip_bytes({"sim.csv": data}))}))
+    (folder / "table.zip").write_bytes(_zip_bytes({"sim.csv": data}))
+
+
+def _damaged_binaries(folder: Path) -> None:
+    """A KCDC events.root and its damaged copies; damaged Parquet and HDF5; random bytes."""
+    events = simulate(200, seed=3, kind="data", stations=True, calorimeter=True)
+    good = kcdc_hep.write(events, folder / "events.root", step_size=50).read_bytes()
+    (folder / "trunc.root").write_bytes(good[: len(good) // 2])
+    (folder / "tiny.root").write_bytes(good[:16])
+    block = good.index(b"ZS\x01", len(good) // 3) + 13  # inside a compressed block (after its header, the zstd magic)
+    (folder / "damaged.root").write_bytes(good[:block] + b"\xff" * 64 + good[block + 64 :])
+    parquet = kcdc_hep.write(events[["lgE", "lgNe"]], folder / "good.parquet").read_bytes()
+    (folder / "bad.parquet").write_bytes(parquet[:-40])
+    hdf5 = kcdc_hep.write(events, folder / "good.h5").read_bytes()
+    (folder / "bad.h5").write_bytes(hdf5[: len(hdf5) // 2])
+    (folder / "binary.bin").write_bytes(bytes(range(256)) * 8)
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder with a small simulation table, an empty file, a non-ROOT '.root' file and a histogram file."""
+    """A folder with a small simulation table, an empty file, a non-ROOT '.root' file, a histogram file, hostile
+    zips and damaged ROOT, Parquet and HDF5 files."""
     import hist
     import uproot
 
@@ -84,8 +135,11 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "empty.txt").write_text("")
     (folder / "corrupt.root").write_text("not a ROOT file\n")
     (folder / "emptydir").mkdir()
+    (folder / "folder.csv").mkdir()
     with uproot.recreate(folder / "h.root") as f:
         f["h"] = hist.Hist.new.Reg(3, 0, 3, name="x").Weight().fill([0.5, 1.5, 1.5])
+    _hostile_zips(folder)
+    _damaged_binaries(folder)
     return folder
 
 
@@ -126,13 +180,64 @@ BAD_INVOCATIONS = [
     (("masterclass", "--data", "nothere.csv", "--sim", "sim.csv"), "nothere.csv: no such file"),
     (("masterclass", "--workers", "0"), "--workers: must be a positive number"),
     (("lab", "--port", "http"), "--port: must be a port number"),
+    # hostile and damaged inputs (issue 13)
+    (("info", "encrypted.zip"), "encrypted.zip:sim.csv: the member is encrypted"),
+    (("info", "badcrc.zip"), "badcrc.zip:sim.csv: the zip archive is damaged (BadZipFile: Bad CRC-32"),
+    (("info", "bomb.zip"), "KCDC_HEP_MAX_COMPRESSION_RATIO"),
+    (("info", "many.zip"), "65,535 entries, beyond the limit of 10,000 entries (KCDC_HEP_MAX_ZIP_ENTRIES)"),
+    (("info", "evil.zip"), "refusing zip member '../evil.csv'"),
+    (("info", "evil.zip:../evil.csv"), "refusing zip member '../evil.csv'"),
+    (("info", "table.zip:other.csv"), "no member 'other.csv' in the archive (it holds: sim.csv)"),
+    (("info", "nested.zip:inner.zip"), "a zip inside a zip"),
+    (("info", "tiny.root"), "tiny.root: the ROOT file is truncated (16 bytes"),
+    (("info", "trunc.root"), "trunc.root: the ROOT file is truncated"),
+    (("info", "damaged.root"), "damaged.root:"),
+    (("info", "--full", "damaged.root"), "damaged.root:"),
+    (("info", "bad.parquet"), "bad.parquet: not a readable Parquet file"),
+    (("info", "bad.h5"), "bad.h5: not a readable HDF5 file"),
+    (("info", "binary.bin"), "binary content that is neither ROOT, HDF5, Parquet nor zip"),
+    (("info", "x" * 300 + ".csv"), "cannot be opened (File name too long)"),
+    (("convert", "encrypted.zip", "out.csv"), "the member is encrypted"),
+    (("convert", "badcrc.zip", "out.csv"), "Bad CRC-32"),
+    (("convert", "damaged.root", "out.csv"), "damaged.root:"),
+    (("convert", "bomb.zip", "out.csv"), "KCDC_HEP_MAX_COMPRESSION_RATIO"),
+    (("convert", "sim.csv", "emptydir"), "cannot tell the output format"),
+    (("convert", "sim.csv", "folder.csv", "--overwrite"), "folder.csv is a folder; give the name of a file"),
+    (("convert", "sim.csv", "emptydir", "--step-size", "0"), "--step-size: must be a positive number"),
+    (("convert", "sim.csv", "out.csv", "--step-size", "1.5"), "not '1.5'"),
+    (("convert", "sim.csv", "sim.csv"), "sim.csv exists; pass overwrite=True (command line: --overwrite)"),
+    (("generate", "--out", "g", "--seed", "abc"), "argument --seed: invalid int value: 'abc'"),
+    (("run", "damaged.root", "--output", "o.root"), "damaged.root:"),
+    (("run", "trunc.root", "--output", "o.root"), "trunc.root: the ROOT file is truncated"),
+    (("run", "tiny.root", "--output", "o.root"), "tiny.root: the ROOT file is truncated"),
+    (("run", "encrypted.zip", "--output", "o.root"), "the member is encrypted"),
+    (("run", "table.zip", "--output", "o.root"), "the archive's data member is 'sim.csv', not a ROOT file"),
+    (("run", "events.root", "--output", "emptydir"), "emptydir is a folder; give the name of a file"),
+    (("run", "events.root", "--step-size", "-5"), "not '-5'"),
+    (("compare", "damaged.root", "h.root"), "damaged.root:"),
+    (("compare", "h.root", "tiny.root"), "tiny.root: the ROOT file is truncated"),
+    (("compare", "trunc.root", "h.root"), "trunc.root: the ROOT file is truncated"),
+    (("masterclass", "--data", "damaged.root", "--sim", "sim.csv", "--out", "mc"), "damaged.root:"),
+    (("masterclass", "--data", "sim.csv", "--sim", "encrypted.zip", "--out", "mc"), "the member is encrypted"),
+    (("masterclass", "--data", "bomb.zip", "--sim", "sim.csv", "--out", "mc"), "KCDC_HEP_MAX_COMPRESSION_RATIO"),
+    (("masterclass", "--data", "empty.txt", "--sim", "sim.csv", "--out", "mc"), "empty.txt: the file is empty"),
+    (("lab", "--port", "-1"), "--port: must be a port number"),
 ]
 
 
 def test_the_table_covers_every_command() -> None:
     commands = {args[0] for args, _ in BAD_INVOCATIONS}
     assert {"info", "convert", "generate", "run", "compare", "kernels", "masterclass", "lab"} <= commands
-    assert len(BAD_INVOCATIONS) >= 20
+    assert len(BAD_INVOCATIONS) >= 55
+
+
+def test_info_full_on_the_kcdc_zip_lists_every_tree_and_its_branches(workdir: Path) -> None:
+    with zipfile.ZipFile(workdir / "kcdc.zip", "w") as zf:
+        zf.write(workdir / "events.root", "events.root")
+    out = kcdc("info", "--full", "kcdc.zip", cwd=workdir)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    assert "format:  root" in out.stdout and "trees and their branches:" in out.stdout
+    assert "KCDC (TTree, 200 entries): E, Ne, Nmu" in out.stdout and "Array (TTree" in out.stdout
 
 
 @pytest.mark.parametrize(("args", "fragment"), BAD_INVOCATIONS, ids=[" ".join(a) for a, _ in BAD_INVOCATIONS])

@@ -1,7 +1,8 @@
 """The ``kcdc-hep`` command line: a thin shell over the library (parse, call, report, exit code).
 
 Every error a user can cause, a usage error included, prints one line on stderr (``kcdc-hep: error: ...``) and
-exits with status 1, never with a traceback. ``kcdc-hep compare`` also exits 1 when the histograms differ.
+exits with status 1, never with a traceback (an unforeseen failure too, marked as a bug to report).
+``kcdc-hep compare`` also exits 1 when the histograms differ.
 """
 
 from __future__ import annotations
@@ -277,6 +278,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except OSError as err:  # disk full, permission denied, a folder where a file should be: still one line
         return _fail(str(err))
+    except Exception as err:  # a failure kcdc_hep did not foresee: still one line, never a traceback
+        return _fail(
+            f"unexpected {type(err).__name__}: {err} (this is a bug in kcdc_hep; please report it with the command "
+            "and the input)"
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,7 @@ import numpy as np
 
 from kcdc_hep import schema
 from kcdc_hep.readers import DEFAULT_STEP, format_of, iterate, open_source, resolve
+from kcdc_hep.readers.sources import damaged
 
 __all__ = ["FieldSummary", "FileSummary", "describe_file", "summarize"]
 
@@ -110,24 +111,26 @@ class FileSummary:
 
 
 def _trees(path: str, *, full: bool = False) -> list[str]:
+    """The trees (ROOT) or tables (HDF5) of a file, one line each; ``full`` adds their branches or quantities."""
     src = resolve(path)
     fmt = format_of(path)
     if fmt not in ("root", "hdf5"):
         return []
-    import uproot
-
-    from kcdc_hep.readers import hdf5
+    from kcdc_hep.readers import hdf5, root
 
     with open_source(src) as (fh, resolved):
         if fmt == "hdf5":  # the tables of the file: group or compound dataset, quantities, entries, role
             return hdf5.describe(resolved.path, resolved.member if resolved.kind == "zip" else None, full=full)
         target = fh if resolved.kind == "zip" else resolved.path
-        with uproot.open(target) as f:
+        with root.open_file(target, where=resolved.where) as f, damaged(resolved.where, "not a readable ROOT file"):
             out = []
             for key, cls in f.classnames(cycle=False).items():
                 obj = f[key]
                 n = getattr(obj, "num_entries", None)
-                out.append(f"{key} ({cls}, {n:,} entries)" if n is not None else f"{key} ({cls})")
+                line = f"{key} ({cls}, {n:,} entries)" if n is not None else f"{key} ({cls})"
+                if full and hasattr(obj, "keys"):
+                    line += ": " + ", ".join(obj.keys())
+                out.append(line)
             return out
 
 
@@ -145,17 +148,10 @@ def summarize(path: str | os.PathLike[str], *, step_size: int = DEFAULT_STEP) ->
 
 
 def describe_file(path: str | os.PathLike[str], *, full: bool = False) -> str:
-    """The text ``kcdc-hep info`` prints."""
+    """The text ``kcdc-hep info`` prints (``full``: also the branches of every tree, the quantities of every table)."""
     summary = summarize(path)
     text = str(summary)
-    if full and summary.format == "hdf5":
-        text += "\ntables and their quantities:\n" + "\n".join(_trees(os.fspath(path), full=True))
-    elif full and summary.trees:
-        import uproot
-
-        with uproot.open(os.fspath(path)) as f:
-            for key in f.keys(cycle=False):
-                obj = f[key]
-                if hasattr(obj, "keys"):
-                    text += f"\n{key}: " + ", ".join(obj.keys())
+    if full and summary.format in ("root", "hdf5"):
+        title = "tables and their quantities" if summary.format == "hdf5" else "trees and their branches"
+        text += f"\n{title}:\n" + "\n".join(_trees(os.fspath(path), full=True))
     return text

@@ -20,7 +20,7 @@ from kcdc_hep import schema
 from kcdc_hep.errors import CorruptFileError, UnknownFormatError
 from kcdc_hep.readers import text as _text
 from kcdc_hep.readers.columns import plan_columns, row_index, to_events
-from kcdc_hep.readers.sources import COMPONENT_FILES, check_member
+from kcdc_hep.readers.sources import COMPONENT_FILES, open_member, open_zip, zip_errors
 
 __all__ = ["read_folder", "read_zip_folder"]
 
@@ -54,10 +54,11 @@ class _ZipFiles:
 
     @contextlib.contextmanager
     def open(self, name: str) -> Iterator[tuple[IO[bytes], str]]:
+        """The member (checked: safe path, within the limits) as a stream read only from the archive."""
         member = f"{self.folder}/{name}" if self.folder else name
-        check_member(member, self.archive)
-        with self.zf.open(member) as fh:
-            yield fh, f"{self.archive}:{member}"
+        where = f"{self.archive}:{member}"
+        with open_member(self.zf, member, self.archive) as fh, zip_errors(where):
+            yield fh, where
 
 
 def read_folder(folder: Path, columns: Sequence[str] | None, *, where: str) -> ak.Array:
@@ -67,7 +68,7 @@ def read_folder(folder: Path, columns: Sequence[str] | None, *, where: str) -> a
 
 def read_zip_folder(archive: Path, member: str, columns: Sequence[str] | None, *, where: str) -> ak.Array:
     """The events of the component files beside ``member`` (their ``general.txt``) in the zip ``archive``."""
-    with zipfile.ZipFile(archive) as zf:
+    with open_zip(archive) as zf:
         return _read_components(_ZipFiles(zf, str(PurePosixPath(member).parent), archive), columns, where)
 
 

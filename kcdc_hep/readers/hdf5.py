@@ -51,24 +51,20 @@ from kcdc_hep._optional import import_optional
 from kcdc_hep.errors import CorruptFileError, UnknownFormatError
 from kcdc_hep.readers import root as _root
 from kcdc_hep.readers.sources import HDF5_SIGNATURE as SIGNATURE
-from kcdc_hep.readers.sources import is_hdf5
+from kcdc_hep.readers.sources import damaged, is_hdf5, open_member, open_zip, zip_errors
 
 __all__ = ["SIGNATURE", "Table", "chunks", "describe", "is_hdf5", "layout", "open_file", "tables"]
 
 #: The 8 bytes every HDF5 file starts with (after an optional user block of 512, 1024, 2048, ... bytes).
-#: h5py and HDF5 errors that mean a damaged file.
-_CORRUPT = (OSError, ValueError, KeyError, RuntimeError, TypeError, IndexError)
+#: How a damaged HDF5 file is reported.
+_WHAT = "not a readable HDF5 file"
+_HINT = "it may be truncated or corrupt (an interrupted download or copy): fetch it again"
 #: Counts summed per read when the start of a chunk's per-station values is looked for (bounds memory).
 _COUNT_BLOCK = 1 << 20
 #: Pickle opcodes of a plain list of strings (PyTables stores pandas' column names so); anything else is refused.
 _LIST_OPS = {"PROTO", "FRAME", "MARK", "EMPTY_LIST", "LIST", "APPEND", "APPENDS", "PUT", "BINPUT", "LONG_BINPUT"}
 _LIST_OPS |= {"MEMOIZE", "STOP", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8", "STRING"}
 _LIST_OPS |= {"BINSTRING", "SHORT_BINSTRING"}
-
-
-def _reason(err: BaseException) -> str:
-    """An error as one line (HDF5 messages can span several)."""
-    return f"{type(err).__name__}: {' '.join(str(err).split())}"
 
 
 # ---------------------------------------------------------------------------------------------------- columns
@@ -381,12 +377,9 @@ def tables(file: Any, *, where: str) -> list[Table]:
         if table is not None:
             found.append(table)
 
-    try:
+    with damaged(where, "cannot list the HDF5 file's contents", hint="it may be truncated or corrupt"):
         visit("/", file)
         file.visititems(visit)
-    except _CORRUPT as err:
-        msg = f"{where}: cannot list the HDF5 file's contents ({_reason(err)}); it may be truncated or corrupt"
-        raise CorruptFileError(msg) from err
     return found
 
 
@@ -473,16 +466,22 @@ def _member_offset(archive: Path, info: zipfile.ZipInfo) -> int:
 
 @contextlib.contextmanager
 def _member(archive: Path, member: str) -> Iterator[IO[bytes]]:
-    """A zip member as a seekable binary file: in place when stored, else a temporary copy."""
-    with zipfile.ZipFile(archive) as zf:
+    """A zip member as a seekable binary file: in place when stored, else a temporary copy.
+
+    The member is checked first (:func:`kcdc_hep.readers.sources.open_member`: safe path, not encrypted, within the
+    size and compression-ratio limits), so a copy never grows beyond ``KCDC_HEP_MAX_UNCOMPRESSED_BYTES``.
+    """
+    where = f"{archive}:{member}"
+    with open_zip(archive) as zf, open_member(zf, member, archive) as src:
         info = zf.getinfo(member)
-        if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
+        if info.compress_type == zipfile.ZIP_STORED:
             fh: IO[bytes] = _StoredMember(archive, _member_offset(archive, info), info.file_size)  # type: ignore[assignment]
             with fh:
                 yield fh
             return
-        with tempfile.TemporaryFile(prefix="kcdc_hep-", suffix=".h5") as tmp, zf.open(info) as src:
-            shutil.copyfileobj(src, tmp, 1 << 24)
+        with tempfile.TemporaryFile(prefix="kcdc_hep-", suffix=".h5") as tmp:
+            with zip_errors(where):
+                shutil.copyfileobj(src, tmp, 1 << 24)
             tmp.seek(0)
             yield tmp
 
@@ -490,14 +489,8 @@ def _member(archive: Path, member: str) -> Iterator[IO[bytes]]:
 def open_file(target: str | Path | IO[bytes], *, where: str) -> Any:
     """``h5py.File(target, "r")`` with damaged-file errors turned into :class:`CorruptFileError`."""
     h5py = import_optional("h5py")
-    try:
+    with damaged(where, _WHAT, hint=_HINT):
         return h5py.File(target, "r")
-    except _CORRUPT as err:
-        msg = (
-            f"{where}: not a readable HDF5 file ({_reason(err)}); it may be truncated or corrupt (an interrupted "
-            "download or copy): fetch it again"
-        )
-        raise CorruptFileError(msg) from err
 
 
 @contextlib.contextmanager
@@ -521,7 +514,7 @@ def chunks(
     step: int | None,
 ) -> Iterator[ak.Array]:
     """Events ``[start, stop)`` of an HDF5 file (or zip ``member``), in chunks of ``step`` (``None``: one chunk)."""
-    with _opened(Path(path), member, where) as file:
+    with _opened(Path(path), member, where) as file, damaged(where, _WHAT, hint=_HINT):
         lay = layout(file, where=where)
         yield from _root.layout_chunks(lay, where=where, columns=columns, start=start, stop=stop, step=step)
 
@@ -529,7 +522,7 @@ def chunks(
 def describe(path: str | Path, member: str | None = None, *, full: bool = False) -> list[str]:
     """One line per table (for ``kcdc-hep info``): path, kind, quantities, entries, role; ``full`` lists names."""
     where = f"{path}:{member}" if member else str(path)
-    with _opened(Path(path), member, where) as file:
+    with _opened(Path(path), member, where) as file, damaged(where, _WHAT, hint=_HINT):
         found = tables(file, where=where)
         lay = _layout(found, where)
         roles = {t.path: role for role, t in lay.components.items()}

@@ -22,7 +22,8 @@ from typing import Any
 import awkward as ak
 import numpy as np
 
-from kcdc_hep.errors import CorruptFileError, KcdcError
+from kcdc_hep.errors import CorruptFileError
+from kcdc_hep.readers.sources import damaged
 
 __all__ = ["BranchCursor", "Component", "ComponentRows", "KcdcChunk", "KcdcReader"]
 
@@ -151,7 +152,8 @@ class KcdcReader:
     Raises
     ------
     CorruptFileError
-        A component to join entry by entry is not as long as the general tree.
+        A component to join entry by entry is not as long as the general tree, or the trees' metadata cannot be read
+        (a damaged file); reading a damaged branch raises it too.
     """
 
     def __init__(
@@ -165,7 +167,22 @@ class KcdcReader:
         pool: Executor | None = None,
     ) -> None:
         self.where = where
+        with damaged(where, "the trees' branches cannot be read"):
+            self._setup(general, branches, mapping, components, pool)
+
+    def _setup(
+        self,
+        general: Any,
+        branches: Sequence[str],
+        mapping: Any | None,
+        components: Mapping[str, Component] | None,
+        pool: Executor | None,
+    ) -> None:
+        where = self.where
         self.num_entries = int(general.num_entries)
+        if self.num_entries < 0:
+            msg = f"{where}: the general tree claims {self.num_entries} entries; the file is damaged"
+            raise CorruptFileError(msg)
         self._pool = pool
         self._general = {b: BranchCursor(general[b]) for b in branches}
         self._components = dict(components or {})
@@ -234,13 +251,6 @@ class KcdcReader:
         return {key: future.result() for key, future in futures.items()}
 
     def _read(self, name: str, cursor: BranchCursor, lo: int, hi: int) -> Any:
-        try:
+        # uproot raises many kinds of errors on damaged data (h5py too, for HDF5 tables read like trees)
+        with damaged(self.where, f"reading branch {name!r} at entries {lo}-{hi} failed"):
             return cursor.take(lo, hi)
-        except KcdcError:
-            raise
-        except Exception as err:  # uproot raises many kinds of errors on damaged data
-            msg = (
-                f"{self.where}: reading branch {name!r} at entries {lo}-{hi} failed ({type(err).__name__}: {err}); "
-                "the file may be truncated or corrupt"
-            )
-            raise CorruptFileError(msg) from err

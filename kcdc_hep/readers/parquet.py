@@ -7,26 +7,29 @@ from typing import Any
 
 import awkward as ak
 
-from kcdc_hep.errors import CorruptFileError, EmptyFileError, KcdcError
+from kcdc_hep.errors import CorruptFileError, EmptyFileError
 from kcdc_hep.readers.columns import plan_columns, to_events
-from kcdc_hep.readers.sources import entry_range
+from kcdc_hep.readers.sources import damaged, entry_range
 
 __all__ = ["chunks", "num_rows"]
+
+
+#: How a Parquet failure starts its message.
+_WHAT = "not a readable Parquet file"
 
 
 def _open(target: Any, where: str) -> Any:
     import pyarrow.parquet as pq
 
-    try:
+    with damaged(where, _WHAT):
         return pq.ParquetFile(target, pre_buffer=False)  # pre-buffered column chunks would stay in memory
-    except Exception as err:
-        msg = f"{where}: not a readable Parquet file ({err}); it may be truncated or corrupt"
-        raise CorruptFileError(msg) from err
 
 
 def num_rows(target: Any, *, where: str) -> int:
     """The number of events (rows) of a Parquet file, from its metadata."""
-    return int(_open(target, where).metadata.num_rows)
+    pf = _open(target, where)
+    with damaged(where, _WHAT):
+        return int(pf.metadata.num_rows)
 
 
 def chunks(
@@ -51,35 +54,41 @@ def chunks(
         The file holds no rows.
     """
     pf = _open(target, where)
+    with damaged(where, _WHAT):
+        yield from _chunks(pf, where, columns, start, stop, step)
+
+
+def _chunks(
+    pf: Any, where: str, columns: Sequence[str] | None, start: int | None, stop: int | None, step: int | None
+) -> Iterator[ak.Array]:
+    meta = pf.metadata
     plan = plan_columns(pf.schema_arrow.names, columns, where=where)
-    n = pf.metadata.num_rows
+    n = meta.num_rows
+    sizes = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+    if sum(sizes) != n or min(sizes, default=0) < 0:
+        msg = f"{where}: {_WHAT}: its row groups hold {sum(sizes):,} rows but its footer says {n:,}; it is damaged"
+        raise CorruptFileError(msg)
     if n == 0:
         msg = f"{where}: the Parquet file holds no events"
         raise EmptyFileError(msg)
     a, b = entry_range(n, start, stop)
     groups: list[int] = []
     first = lo = 0
-    for g in range(pf.metadata.num_row_groups):
-        hi = lo + pf.metadata.row_group(g).num_rows
+    for g, size in enumerate(sizes):
+        hi = lo + size
         if hi > a and lo < b:
             first = lo if not groups else first
             groups.append(g)
         lo = hi
-    try:
-        if step is None:
-            table = pf.read_row_groups(groups, columns=plan.source_columns).slice(a - first, b - a)
-            yield to_events({name: table.column(name) for name in table.column_names}, plan, where=where)
-            return
-        seen = first
-        for rb in pf.iter_batches(batch_size=step, row_groups=groups, columns=plan.source_columns):
-            lo, hi = seen, seen + rb.num_rows
-            seen = hi
-            if hi <= a or lo >= b:
-                continue
-            rb = rb.slice(max(a - lo, 0), min(b, hi) - max(a, lo))
-            yield to_events({name: rb.column(name) for name in rb.schema.names}, plan, where=where)
-    except KcdcError:
-        raise
-    except Exception as err:
-        msg = f"{where}: reading the Parquet file failed ({err}); it may be truncated or corrupt"
-        raise CorruptFileError(msg) from err
+    if step is None:
+        table = pf.read_row_groups(groups, columns=plan.source_columns).slice(a - first, b - a)
+        yield to_events({name: table.column(name) for name in table.column_names}, plan, where=where)
+        return
+    seen = first
+    for rb in pf.iter_batches(batch_size=step, row_groups=groups, columns=plan.source_columns):
+        lo, hi = seen, seen + rb.num_rows
+        seen = hi
+        if hi <= a or lo >= b:
+            continue
+        rb = rb.slice(max(a - lo, 0), min(b, hi) - max(a, lo))
+        yield to_events({name: rb.column(name) for name in rb.schema.names}, plan, where=where)

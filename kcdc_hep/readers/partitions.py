@@ -15,6 +15,7 @@ from typing import Literal
 import awkward as ak
 import numpy as np
 
+from kcdc_hep._util import check_step
 from kcdc_hep.errors import ArgumentError
 from kcdc_hep.readers import parquet as _parquet
 from kcdc_hep.readers import root as _root
@@ -56,19 +57,6 @@ class Partition:
     def num_entries(self) -> int | None:
         """Number of events in the partition (``None`` when not known before reading)."""
         return None if self.entry_stop is None else self.entry_stop - self.entry_start
-
-
-def check_step(step_size: int) -> None:
-    """Refuse a ``step_size`` that is not a positive whole number of events.
-
-    Raises
-    ------
-    ArgumentError
-        If it is not.
-    """
-    if isinstance(step_size, bool) or not isinstance(step_size, int | np.integer) or step_size < 1:
-        msg = f"step_size must be a positive number of events, not {step_size!r}"
-        raise ArgumentError(msg)
 
 
 def partitions(sources: Sources, *, step_size: int = DEFAULT_STEP) -> list[Partition]:
@@ -170,6 +158,7 @@ def read_partition(
     """
     from kcdc_hep.readers import iterate, read  # the dispatch, which imports this module
 
+    check_step(step_size)
     if part.format == "text":
         yield _read_text_range(part, columns)
     elif part.format == "parquet":

@@ -8,18 +8,25 @@ missing value (awkward option type), never a zero.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import struct
+import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import awkward as ak
 
+from kcdc_hep import settings
 from kcdc_hep.errors import CorruptFileError, EmptyFileError, MissingColumnError, UnknownFormatError, closest_first
 from kcdc_hep.readers.columns import ColumnPlan, plan_columns, to_events
 from kcdc_hep.readers.kcdc_cursor import Component, KcdcChunk, KcdcReader
-from kcdc_hep.readers.sources import entry_range
+from kcdc_hep.readers.sources import damaged, entry_range
 
 __all__ = [
+    "RATIO_FREE_BYTES",
     "ROLE_NAMES",
     "RootLayout",
     "RootPlan",
@@ -46,8 +53,18 @@ _MAP_KEYS: dict[str, tuple[str, ...]] = {
     "calorimeter": ("calor", "calo"),
     "grande": ("grande",),
 }
-#: uproot reading errors that mean a damaged file.
-_CORRUPT = (OSError, ValueError, KeyError, IndexError, EOFError, AssertionError, TypeError)
+#: ROOT objects (a basket, a tree's metadata) up to this size may unpack from any file; beyond it, an object larger
+#: than the file size times ``KCDC_HEP_MAX_COMPRESSION_RATIO`` is refused before uproot allocates it.
+RATIO_FREE_BYTES = 64 << 20
+#: What the open files measure (uproot does not know the size of a stream such as a zip member).
+_SIZES: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+_HOOK_LOCK = threading.Lock()
+#: What the size check raises inside uproot (turned into CorruptFileError by :func:`kcdc_hep.readers.sources.damaged`)
+_WHAT = "not a readable ROOT file"
+
+
+class RootSizeError(ValueError):
+    """A compressed ROOT object declares an unpacked size it cannot have (raised inside uproot, then converted)."""
 
 
 @dataclass
@@ -66,57 +83,124 @@ class RootLayout:
         return int(self.general.num_entries)
 
 
-def _check_length(source: Any, where: str) -> None:
-    """Compare the file size with the end the ROOT header records (fEND): a shorter file was cut off."""
-    import struct
+def _check_length(source: Any, where: str) -> int:
+    """Compare the file size with the end the ROOT header records (fEND): a shorter file was cut off.
 
+    Returns the size of the file in bytes.
+    """
     if hasattr(source, "read") and hasattr(source, "seek"):
         pos = source.tell()
         head = source.read(20)
-        size = source.seek(0, 2)
+        size = source.seek(0, os.SEEK_END)
         source.seek(pos)
     else:
         with open(source, "rb") as fh:
             head = fh.read(20)
-            size = fh.seek(0, 2)
-    if len(head) < 16 or head[:4] != b"root":
-        return
+            size = fh.seek(0, os.SEEK_END)
+    if head[:4] != b"root":
+        return int(size)
+    if len(head) < 16:
+        msg = f"{where}: the ROOT file is truncated ({size:,} bytes, not even a whole file header); fetch it again"
+        raise CorruptFileError(msg)
     version = struct.unpack(">i", head[4:8])[0]
-    end = struct.unpack(">q", head[12:20])[0] if version >= 1000000 else struct.unpack(">i", head[12:16])[0]
+    big = version >= 1000000
+    if big and len(head) < 20:
+        msg = f"{where}: the ROOT file is truncated ({size:,} bytes, not even a whole file header); fetch it again"
+        raise CorruptFileError(msg)
+    end = struct.unpack(">q", head[12:20])[0] if big else struct.unpack(">i", head[12:16])[0]
     if size < end:
         msg = (
             f"{where}: the ROOT file is truncated ({size:,} bytes of {end:,}); it may be truncated or corrupt "
             "(an interrupted download or copy): fetch it again"
         )
         raise CorruptFileError(msg)
+    return int(size)
+
+
+def _check_object(*, chunk: Any, cursor: Any, compressed_bytes: int, uncompressed_bytes: int, **_: Any) -> None:
+    """Before uproot unpacks a compressed ROOT object: its declared size must fit the file and its blocks.
+
+    ROOT compresses an object in blocks, each with a 9-byte header giving its compressed and unpacked sizes. The
+    object's declared unpacked size (the key's ``fObjlen``, which uproot allocates at once) must be the sum of its
+    blocks', and at most the file size times ``KCDC_HEP_MAX_COMPRESSION_RATIO`` (objects over
+    :data:`RATIO_FREE_BYTES`): a damaged or hostile field would otherwise cost gigabytes before any error.
+    """
+    source = chunk.source
+    size = getattr(source, "num_bytes", None) or _SIZES.get(source)
+    if size is not None and compressed_bytes > size:
+        msg = f"a compressed object declares {compressed_bytes:,} bytes, more than the whole file ({size:,})"
+        raise RootSizeError(msg)
+    ratio = settings.max_compression_ratio()
+    if ratio is not None and size is not None and uncompressed_bytes > max(RATIO_FREE_BYTES, ratio * size):
+        msg = (
+            f"an object declares {uncompressed_bytes:,} unpacked bytes, more than {ratio:g} times the file size "
+            f"({size:,} bytes; KCDC_HEP_MAX_COMPRESSION_RATIO, 0 lifts the limit)"
+        )
+        raise RootSizeError(msg)
+    pos, end, total = cursor.index, cursor.index + compressed_bytes, 0
+    while pos < end and total <= uncompressed_bytes:
+        header = chunk.get(pos, pos + 9, cursor, {})
+        total += int(header[6]) | int(header[7]) << 8 | int(header[8]) << 16
+        pos += 9 + (int(header[3]) | int(header[4]) << 8 | int(header[5]) << 16)
+    if total != uncompressed_bytes:
+        msg = f"an object declares {uncompressed_bytes:,} unpacked bytes but its compressed blocks hold {total:,}"
+        raise RootSizeError(msg)
+
+
+def _install_object_check() -> None:
+    """Make uproot call :func:`_check_object` before it unpacks a compressed object (once; other hooks kept)."""
+    import uproot.compression
+
+    decompress = uproot.compression.decompress
+    with _HOOK_LOCK:
+        previous = decompress.hook_before_block
+        if getattr(previous, "kcdc_hep", False):
+            return
+
+        def hook(**kwargs: Any) -> None:
+            if kwargs.get("filled", 0) == 0 and kwargs.get("num_blocks", 0) == 0:
+                _check_object(**kwargs)
+            previous(**kwargs)
+
+        hook.kcdc_hep = True  # type: ignore[attr-defined]
+        decompress.hook_before_block = hook
 
 
 def open_file(source: Any, *, where: str) -> Any:
     """uproot.open with damaged-file errors turned into :class:`CorruptFileError`.
 
     ``source`` is a path or a seekable binary stream. uproot's array cache is off: the readers hold what they
-    read themselves (:class:`~kcdc_hep.readers.kcdc_cursor.BranchCursor`).
+    read themselves (:class:`~kcdc_hep.readers.kcdc_cursor.BranchCursor`). Every compressed object read from the
+    file is checked before uproot unpacks it (:func:`_check_object`): a damaged size field is an error, not a
+    gigabyte allocation.
     """
     import uproot
 
-    _check_length(source, where)
-    try:
-        return uproot.open(source, array_cache=None)
-    except _CORRUPT as err:
-        msg = f"{where}: not a readable ROOT file ({type(err).__name__}: {err}); it may be truncated or corrupt"
-        raise CorruptFileError(msg) from err
-    except Exception as err:  # uproot raises its own deserialisation errors
-        msg = f"{where}: not a readable ROOT file ({type(err).__name__}: {err}); it may be truncated or corrupt"
-        raise CorruptFileError(msg) from err
+    size = _check_length(source, where)
+    _install_object_check()
+    with damaged(where, _WHAT):
+        file = uproot.open(source, array_cache=None)
+        with contextlib.suppress(TypeError):  # a source that cannot be weak-referenced is not measured
+            _SIZES[file.file.source] = size
+        return file
 
 
 def layout(file: Any, *, where: str) -> RootLayout:
-    """Find the trees of a ROOT file and assign roles by name."""
-    try:
-        classes = file.classnames(cycle=False)
-    except Exception as err:
-        msg = f"{where}: cannot list the ROOT file's contents ({err}); it may be truncated or corrupt"
-        raise CorruptFileError(msg) from err
+    """Find the trees of a ROOT file and assign roles by name.
+
+    Raises
+    ------
+    CorruptFileError
+        The file's directory or a tree cannot be read.
+    UnknownFormatError
+        The file holds no TTree or RNTuple.
+    """
+    with damaged(where, _WHAT):
+        return _layout(file, where)
+
+
+def _layout(file: Any, where: str) -> RootLayout:
+    classes = file.classnames(cycle=False)
     if not classes:
         msg = f"{where}: the ROOT file lists no objects at all; it is empty, truncated or corrupt"
         raise CorruptFileError(msg)
@@ -149,11 +233,8 @@ def layout(file: Any, *, where: str) -> RootLayout:
 
 
 def _get(file: Any, name: str, where: str) -> Any:
-    try:
+    with damaged(where, f"tree {name!r} cannot be read"):
         return file[name]
-    except Exception as err:
-        msg = f"{where}: tree {name!r} cannot be read ({err}); the file may be truncated or corrupt"
-        raise CorruptFileError(msg) from err
 
 
 def _entries(file: Any, name: str, where: str) -> int:
@@ -241,7 +322,7 @@ def plan(lay: RootLayout, requested: Sequence[str] | None) -> RootPlan:
 
 def num_entries(source: Any, *, where: str) -> int:
     """The number of events of a ROOT file (entries of its general tree), without reading them."""
-    with open_file(source, where=where) as file:
+    with open_file(source, where=where) as file, damaged(where, _WHAT):
         return layout(file, where=where).num_entries
 
 
@@ -259,7 +340,7 @@ def chunks(
     The general tree's entries are joined with their component trees (through the mapping tree, or entry by entry)
     by :class:`~kcdc_hep.readers.kcdc_cursor.KcdcReader`.
     """
-    with open_file(source, where=where) as file:
+    with open_file(source, where=where) as file, damaged(where, _WHAT):
         yield from layout_chunks(
             layout(file, where=where), where=where, columns=columns, start=start, stop=stop, step=step
         )
@@ -276,8 +357,9 @@ def layout_chunks(
 ) -> Iterator[ak.Array]:
     """As :func:`chunks`, for the trees of a layout already found (also tables of other formats that read like
     trees: ``num_entries``, ``keys()`` and ``tree[name].array(entry_start=, entry_stop=)``, e.g. HDF5 tables)."""
-    rp = plan(lay, columns)
-    a, b = entry_range(lay.num_entries, start, stop)
+    with damaged(where, _WHAT):
+        rp = plan(lay, columns)
+        a, b = entry_range(lay.num_entries, start, stop)
     reader = KcdcReader(
         lay.general,
         rp.general.source_columns,

@@ -18,7 +18,7 @@ import awkward as ak
 import numpy as np
 
 from kcdc_hep import schema
-from kcdc_hep._util import atomic_write, check_output
+from kcdc_hep._util import atomic_write, check_output, check_step
 from kcdc_hep.errors import ArgumentError, SchemaError, UnsupportedFieldError
 
 __all__ = [
@@ -83,8 +83,18 @@ def write(
     -------
     pathlib.Path
         The written file.
+
+    Raises
+    ------
+    ArgumentError
+        No event records, a bad ``step_size``, or an output suffix of no known format.
+    OutputExistsError
+        ``destination`` exists and ``overwrite`` is false, or it is a folder.
+    UnsupportedFieldError
+        A field the format cannot hold (per-station lists in CSV, text in a ROOT branch).
     """
     _check_events(events)
+    check_step(step_size)
     chunks = (events[a : a + step_size] for a in range(0, max(len(events), 1), step_size))
     return write_chunks(chunks, destination, overwrite=overwrite, format=format, compression=compression)
 

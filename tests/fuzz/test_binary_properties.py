@@ -34,10 +34,6 @@ TABLE = (
     "fe,14.5,1.0,2.0,2.23607,10.0,20.0,3.9,3.6\n"
     "p,15.1,-5.0,7.5,9.01388,25.0,300.0,4.8,3.9\n"
 )
-NEXT_ROUND = pytest.mark.xfail(
-    reason="issue 13, next round (readers/sources.py): zipfile/zlib failures are not all KcdcError yet", strict=False
-)
-
 
 @pytest.fixture(scope="module")
 def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
@@ -89,7 +85,7 @@ def _read_only_our_errors(data: bytes, suffix: str) -> None:
                 pytest.fail(f"{type(err).__name__} escaped reading a damaged {suffix} file: {err}")
 
 
-@pytest.mark.parametrize("fmt", ["root", "parquet", pytest.param("zip", marks=NEXT_ROUND)])
+@pytest.mark.parametrize("fmt", ["root", "parquet", "zip"])
 @NO_SHRINK
 @given(data=st.data())
 def test_damaged_binary_files_raise_only_our_errors(seeds: dict[str, bytes], fmt: str, data: st.DataObject) -> None:
