@@ -272,3 +272,4 @@ from kcdc_hep.plotting.classifier import (  # noqa: E402
 )
 from kcdc_hep.plotting.events import plot_ratio, plot_size_map, plot_size_maps, plot_sizes, plot_spectrum  # noqa: E402
 from kcdc_hep.plotting.results import plot_flux, plot_fractions, plot_heavy_fraction, plot_mean_lnA  # noqa: E402
+from kcdc_hep.plotting.results import plot_element_spectra, plot_light_fraction  # noqa: E402

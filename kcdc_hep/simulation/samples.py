@@ -91,6 +91,7 @@ __all__ = [
     "sample2_columns",
     "sample3_columns",
     "sample_folder",
+    "write_library",
 ]
 
 #: File name of each sample.
@@ -354,6 +355,29 @@ def _write_root(
         if generation is not None:
             with uproot.update(path) as f:
                 f[GENERATION_KEY] = json.dumps(generation.to_dict(), sort_keys=True)
+
+
+def write_library(
+    events: ak.Array, generation: GenerationSpectrum, path: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path:
+    """Write a simulation library (from :func:`~kcdc_hep.simulation.generator.simulate_library`) as a ROOT file
+    with its generation record, as ``simulation.root`` is written; :func:`read_generation` reads the record back.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``path`` exists and ``overwrite`` is false.
+    ArgumentError
+        If ``path`` does not end in ``.root``.
+    """
+    target = Path(path)
+    if target.suffix.lower() != ".root":
+        msg = f"write_library: {target} must be a .root file (the generation record is a ROOT object)"
+        raise ArgumentError(msg)
+    check_output(target, overwrite=overwrite)
+    with atomic_write(target) as tmp:
+        _write_root(events, tmp, 0, target.name, generation)
+    return target
 
 
 def read_generation(path: str | os.PathLike[str]) -> GenerationSpectrum | None:
