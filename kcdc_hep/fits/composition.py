@@ -5,9 +5,11 @@ histogrammed first, so a job that streams its events into histograms fits exactl
 weighted (Weight storage: a simulation library re-weighted to a sky) and may stand for groups of primaries (e.g.
 light and heavy, with the ln A of each group given).
 
-Errors: the Hessian errors of the fractions, and for a fraction whose ±1σ range reaches its zero limit the
-profile-likelihood interval (the fraction fixed, the other yields refitted; the interval where −2 ln L rises by 1,
-one-sided [0, f_up] when the best value sits at 0), so a fraction at its limit gets an upper limit, not ±0.
+Errors: the Hessian errors of the fractions (the Hessian of the cost at the minimum without the limits: Minuit's
+limit transformation would shrink every error of a bin where one yield sits at zero), and for a fraction whose
+±1σ range reaches its zero limit the profile-likelihood interval (the fraction fixed, the other yields refitted;
+the interval where −2 ln L rises by 1, one-sided [0, f_up] when the best value sits at 0), so a fraction at its limit
+gets an upper limit, not ±0.
 """
 
 from __future__ import annotations
@@ -71,12 +73,11 @@ class CompositionResult:
         Per energy bin, why it is invalid (too few data events, a thin template, a fit that did not converge);
         empty for valid bins.
     intervals : numpy.ndarray (read-only), shape (n_bins, n_primaries, 2)
-        68.3 % interval of each fraction: value ± Hessian error, or the profile-likelihood interval in bins where
-        a fraction's ±1σ range reaches below zero (see :attr:`at_limit`).
+        68.3 % interval of each fraction: value ± Hessian error, or the profile-likelihood interval where that
+        range reaches below zero (see :attr:`at_limit`).
     at_limit : numpy.ndarray of bool (read-only), shape (n_bins, n_primaries)
-        Whether the fraction's ±1σ range reached its zero limit. In a bin with such a fraction every fraction's
-        :attr:`intervals` is the profile-likelihood interval (the limit also bends the others' Hessian errors); its
-        lower end is 0 when the best value is at the limit.
+        Whether the fraction's ±1σ range reached its zero limit, so that :attr:`intervals` holds its
+        profile-likelihood interval (lower end 0 when the best value is at the limit).
     """
 
     primaries: tuple[str, ...]
@@ -448,18 +449,33 @@ def _fit_one_bin(
     if not (m.valid and m.accurate):
         return "the template fit did not converge to an accurate minimum"
     y = np.asarray(m.values)
-    cov_y = np.asarray(m.covariance)
+    cov_y = _free_covariance(t_cost, y, names, np.asarray(m.covariance))
     total = y.sum()
     jac = (np.eye(k) * total - y[:, None]) / total**2
     f, cov_f = y / total, jac @ cov_y @ jac.T
     err = np.sqrt(np.clip(np.diag(cov_f), 0.0, None))
     intervals = np.stack([f - err, f + err], axis=-1)
     at_limit = f - err <= 0.0
-    if at_limit.any():  # the limit also bends the Hessian errors of the others: profile every fraction of the bin
-        with _quiet_minuit():
-            for i in range(k):
-                intervals[i] = _profile_interval(t_cost, y, i, float(m.fval))
+    with _quiet_minuit():
+        for i in np.flatnonzero(at_limit):
+            intervals[i] = _profile_interval(t_cost, y, i, float(m.fval))
     return f, cov_f, intervals, at_limit
+
+
+def _free_covariance(t_cost: Any, y: np.ndarray, names: list[str], limited: np.ndarray) -> np.ndarray:
+    """Covariance of the yields from the Hessian at the minimum without the limits.
+
+    Minuit's Hessian in the internal (limit-transformed) parameters collapses the errors of every yield when one of
+    them sits at its limit; the plain Hessian of the cost does not. Falls back to ``limited`` if it is not
+    positive definite.
+    """
+    with _quiet_minuit():
+        free = Minuit(t_cost, *y, name=names)
+        free.hesse()
+    cov = np.asarray(free.covariance) if free.covariance is not None else None
+    if cov is None or not np.all(np.isfinite(cov)) or np.any(np.linalg.eigvalsh(cov) <= 0):
+        return limited
+    return cov
 
 
 @contextlib.contextmanager
@@ -504,6 +520,6 @@ def _profile_interval(t_cost: Any, y: np.ndarray, i: int, fmin: float) -> tuple[
         return float(m.fval) - fmin - 1.0
 
     top = 1.0 - 1e-6
-    hi = top if rise(top) < 0 else optimize.brentq(rise, f_best, top, xtol=2e-4)
-    lo = 0.0 if f_best <= 0.0 or rise(0.0) <= 0 else optimize.brentq(rise, 0.0, f_best, xtol=2e-4)
+    hi = top if rise(top) < 0 else optimize.brentq(rise, f_best, top, xtol=1e-3)
+    lo = 0.0 if f_best <= 0.0 or rise(0.0) <= 0 else optimize.brentq(rise, 0.0, f_best, xtol=1e-3)
     return float(lo), float(hi)

@@ -44,6 +44,9 @@ from kcdc_hep.spectrum import FluxSpectrum
 from kcdc_hep.unfolding import LIGHT_HEAVY, UnfoldingResult, response_from_histogram, unfold
 
 __all__ = [
+    "AT_ZERO",
+    "KNEE_MAX_INDEX_ERROR",
+    "KNEE_MAX_RELATIVE_ERROR",
     "MIN_EVENTS",
     "RESOLVED_MAX_ERROR",
     "RESPONSE_TOYS",
@@ -57,11 +60,18 @@ __all__ = [
 
 #: Fewest showers per energy bin, in the data and (effective number) in each simulated primary, for a template fit.
 MIN_EVENTS = 50
-#: A composition bin tells the five groups apart when every fraction is known to better than ±0.10 (half the 68 %
-#: interval); otherwise the light/heavy fractions are the result of that bin.
+#: A composition bin tells the five groups apart when every fraction is known to better than ±0.10 (Hessian error)
+#: and none sits at its zero limit (a sign that the fit trades similar groups against each other); otherwise the
+#: light/heavy fractions are the result of that bin.
 RESOLVED_MAX_ERROR = 0.10
+#: A fitted fraction below this counts as "at zero".
+AT_ZERO = 1e-3
 #: Refits of the unfolding with the simulation's statistics fluctuated (the response's uncertainty).
 RESPONSE_TOYS = 10
+#: An element's knee counts as fixed by the data when its energy is known to 50 %, both indices to ±0.5, and the
+#: spectrum is steeper above it by more than two errors.
+KNEE_MAX_RELATIVE_ERROR = 0.5
+KNEE_MAX_INDEX_ERROR = 0.5
 _ELEMENTS = schema.MASS_GROUPS
 _GROUPS_TEXT = "light = p + He, heavy = C + Si + Fe"
 
@@ -92,7 +102,7 @@ class Composition:
     light_heavy : CompositionResult or Failure
         The fit with the templates light (p + He) and heavy (C + Si + Fe).
     resolved : tuple of bool
-        Per bin, whether the five groups are told apart (valid fit, every fraction known to ±0.10).
+        Per bin, whether the five groups are told apart (valid fit, every fraction known to ±0.10, none at zero).
     zenith_max_deg : float or None
         Zenith cut of the composition showers.
     templates : str
@@ -118,10 +128,9 @@ class Composition:
         if self.resolved[i]:
             return ""
         worst = float(np.nanmax(_half_widths(comp)[i]))
-        return (
-            f"five groups not told apart here (fraction errors up to ±{worst:.2f} > {RESOLVED_MAX_ERROR:.2f}): the "
-            "light/heavy fractions are the result of this bin"
-        )
+        at_zero = [p for p, f in zip(comp.primaries, comp.fractions[i], strict=True) if f < AT_ZERO]
+        why = f"fraction errors up to ±{worst:.2f}" + (f", {', '.join(at_zero)} at zero" if at_zero else "")
+        return f"five groups not told apart here ({why}): the light/heavy fractions are the result of this bin"
 
     def to_dict(self) -> dict[str, Any]:
         """The ``composition`` of ``summary.json``: one record per bin (lg(E/eV), reconstructed energy)."""
@@ -145,10 +154,9 @@ class Composition:
 
 
 def _half_widths(comp: fits.CompositionResult) -> np.ndarray:
-    """Half the 68 % interval of each fraction, shape (bins, primaries)."""
-    if comp.intervals is None:
-        return np.asarray(comp.fraction_errors)
-    return 0.5 * (comp.intervals[..., 1] - comp.intervals[..., 0])
+    """How well each fraction is known, shape (bins, primaries): its Hessian error (the curvature of the likelihood
+    without the zero limit), which tells whether the data separate the groups even where a fraction sits at 0."""
+    return np.asarray(comp.fraction_errors)
 
 
 def _bins_dict(comp: fits.CompositionResult | Failure, five: Composition | None) -> dict[str, Any]:
@@ -262,7 +270,11 @@ def composition_fits(
         resolved: tuple[bool, ...] = ()
     else:
         widths = _half_widths(five)
-        resolved = tuple(bool(five.valid[i] and np.all(widths[i] < RESOLVED_MAX_ERROR)) for i in range(len(widths)))
+        at_zero = np.asarray(five.fractions) < AT_ZERO
+        resolved = tuple(
+            bool(five.valid[i] and np.all(widths[i] < RESOLVED_MAX_ERROR) and not at_zero[i].any())
+            for i in range(len(widths))
+        )
     return Composition(five, two, resolved, binning.zenith_max_deg, how, MappingProxyType(templates))
 
 
@@ -408,7 +420,12 @@ def _element_knee(result: UnfoldingResult, k: int, sharpness: float) -> fits.Kne
         return Failure(f"no knee fit for {el}: {err_}")
     if not knee.valid:
         return Failure(f"the data do not fix a knee of {el} between {lo} and {hi} (the fit ran to its limits)")
-    if not knee.E_knee_err_PeV < knee.E_knee_PeV or not knee.gamma2 + 2 * knee.gamma2_err < knee.gamma1:
+    fixed = (
+        knee.E_knee_err_PeV < KNEE_MAX_RELATIVE_ERROR * knee.E_knee_PeV
+        and max(knee.gamma1_err, knee.gamma2_err) < KNEE_MAX_INDEX_ERROR
+        and knee.gamma2 + 2 * knee.gamma2_err < knee.gamma1
+    )
+    if not fixed:
         return Failure(
             f"the data do not fix a knee of {el} between {lo} and {hi} (E_knee = {knee.E_knee_PeV:.2g} ± "
             f"{knee.E_knee_err_PeV:.2g} PeV, indices {knee.gamma1:.2f} / {knee.gamma2:.2f} ± {knee.gamma2_err:.2f})"

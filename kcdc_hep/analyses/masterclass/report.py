@@ -102,8 +102,8 @@ def _resolved_text(comp: Composition) -> str:
     not_told = [i for i, r in enumerate(comp.resolved) if not r and five.valid[i]]
     parts = []
     if told:
-        parts.append(f" The five groups are told apart (every fraction to ±{RESOLVED_MAX_ERROR:.2f}) in "
-                     f"{len(told)} of {len(comp.resolved)} bins")  # fmt: skip
+        parts.append(f" The five groups are told apart (every fraction to ±{RESOLVED_MAX_ERROR:.2f}, none at zero) "
+                     f"in {len(told)} of {len(comp.resolved)} bins")  # fmt: skip
     if not_told:
         ranges = ", ".join(f"{e[i]:.2f}–{e[i + 1]:.2f}" for i in not_told)
         parts.append(
