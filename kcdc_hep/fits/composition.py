@@ -458,7 +458,7 @@ def _fit_one_bin(
     at_limit = f - err <= 0.0
     with _quiet_minuit():
         for i in np.flatnonzero(at_limit):
-            intervals[i] = _profile_interval(t_cost, y, i, float(m.fval))
+            intervals[i] = _profile_interval(t_cost, y, int(i), float(m.fval))
     return f, cov_f, intervals, at_limit
 
 

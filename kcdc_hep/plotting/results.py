@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from kcdc_hep.plotting import DATA_COLOR, PRIMARY_MARKERS, Drawn, color_of, get_axes, legend, primary_name
 from kcdc_hep.schema import lookup_primary
@@ -86,7 +87,7 @@ def plot_fractions(
             color=color_of(p),
             label=primary_name(p),
         )
-    spans = []
+    spans: list[Any] = []
     edges = np.asarray(result.energy_edges, dtype=float)
     for i, told in enumerate(resolved if resolved is not None else ()):
         if not told and valid[i]:
@@ -191,7 +192,7 @@ def plot_light_fraction(
     *,
     ax: Axes | None = None,
     unfolded: UnfoldingResult | None = None,
-    published: tuple[Sequence[float], Sequence[float], Sequence[float]] | None = None,
+    published: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
     group: str = "light",
 ) -> Drawn:
     """The fraction of light cosmic rays (p + He) versus energy, with heavy = 1 − light.

@@ -53,7 +53,7 @@ def published_light_fraction() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     var_l = sum(s.total_error(g) ** 2 for g in GROUP_ELEMENTS if GROUP_ELEMENTS[g] in LIGHT_HEAVY["light"])
     var_h = sum(s.total_error(g) ** 2 for g in GROUP_ELEMENTS if GROUP_ELEMENTS[g] in LIGHT_HEAVY["heavy"])
     err = np.sqrt(heavy**2 * var_l + light**2 * var_h) / total**2
-    return np.asarray(s.lgE_edges), light / total, err
+    return np.asarray(s.lgE_edges), np.asarray(light / total), np.asarray(err)
 
 
 def unfolded_all_particle(result: Any) -> FluxSpectrum:

@@ -228,7 +228,7 @@ def templates_of(
     sl = slice(binning.first, binning.first + len(binning.energy_bins) - 1)
     out: dict[str, Any] = {}
     if sim.response is not None:
-        view = sim.response.view(flow=False)
+        view: Any = sim.response.view(flow=False)
         value = np.einsum("tzrx,t->zrx", view["value"], factors)[:, sl]
         variance = np.einsum("tzrx,t->zrx", view["variance"], factors**2)[:, sl]
         for k, el in enumerate(sim.response.axes["primary"]):
@@ -236,7 +236,7 @@ def templates_of(
         return out
     assert sim.templates is not None
     for el in sim.templates.axes["primary"]:
-        h = sim.templates[sl, :, el]
+        h: Any = sim.templates[sl, :, el]
         if h.sum() > 0:
             out[str(el)] = _weighted(data_axes, np.asarray(h.values(), float), np.asarray(h.values(), float))
     return out
@@ -254,7 +254,7 @@ def composition_fits(
 ) -> Composition:
     """The five-group and the light/heavy template fits in each analysis bin (see the module docstring)."""
     sl = slice(binning.first, binning.first + len(binning.energy_bins) - 1)
-    measured = data.composition[sl, :]
+    measured: Any = data.composition[sl, :]
     factors, how = template_factors(binning, knee) if sim.response is not None else (np.ones(0), "")
     if sim.response is None:
         how = "the simulation's showers as they are (no true energies or generation record to re-weight them)"

@@ -104,7 +104,7 @@ class CompositionBinning:
         """Index of the first analysis bin on :attr:`true_edges`."""
         return self.true_edges.index(self.energy_bins[0])
 
-    def lnA_axis(self) -> hist.axis.Regular:
+    def lnA_axis(self) -> hist.axis.Regular | hist.axis.Variable:
         """The axis of the mass estimate ln A."""
         return make_axis(LNA_BINS, name="lnA", label="mass estimate ln A (KCDC formula)")
 
