@@ -69,7 +69,8 @@ def plot_fractions(
     Returns
     -------
     Drawn
-        ``artists`` by primary symbol (errorbar containers), and ``"unresolved"`` (the shaded spans).
+        ``artists`` by primary symbol (errorbar containers), and with ``resolved`` ``"unresolved"`` (the shaded
+        spans).
     """
     ax = get_axes(ax)
     centres, half, valid = _valid_centres(result)
@@ -93,7 +94,8 @@ def plot_fractions(
         if not told and valid[i]:
             label = "groups not told apart" if not spans else None
             spans.append(ax.axvspan(edges[i], edges[i + 1], color="#DDDDDD", alpha=0.6, lw=0, zorder=0, label=label))
-    artists["unresolved"] = spans
+    if resolved is not None:
+        artists["unresolved"] = spans
     ax.set_ylim(0, 1)
     ax.set_xlim(float(result.energy_edges[0]), float(result.energy_edges[-1]))
     ax.set_xlabel("energy lg(E/eV)")
