@@ -51,6 +51,13 @@ _EXPORTS: dict[str, str] = {
     "simulate": "kcdc_hep.simulation",
     "generate": "kcdc_hep.simulation",
     "default_sample": "kcdc_hep.simulation",
+    "KASCADE_2024_SKY": "kcdc_hep.simulation.sky",
+    "ElementSky": "kcdc_hep.simulation.sky",
+    "GenerationSpectrum": "kcdc_hep.simulation.sky",
+    # element spectra by unfolding, and the published KASCADE results beside them
+    "unfold": "kcdc_hep.unfolding",
+    "published_element_spectra": "kcdc_hep.reference",
+    "published_mean_lnA": "kcdc_hep.reference",
     # figures (matplotlib/mplhep imported on first use)
     "plotting": "kcdc_hep",
     # the analyses

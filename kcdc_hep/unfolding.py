@@ -406,6 +406,30 @@ class UnfoldingResult:
         """Total error of :attr:`flux`."""
         return self.total_err * self._per_GeV()
 
+    def between(self, lgE_low: float, lgE_high: float) -> UnfoldingResult:
+        """The true-energy bins inside [lgE_low, lgE_high] (e.g. without the outer bins that take up migration).
+
+        Raises
+        ------
+        ArgumentError
+            If no bin lies inside or the limits are not bin edges.
+        """
+        edges = self.lgE_edges
+        i0, i1 = (int(np.argmin(np.abs(edges - x))) for x in (lgE_low, lgE_high))
+        if abs(edges[i0] - lgE_low) > 1e-6 or abs(edges[i1] - lgE_high) > 1e-6 or i1 <= i0:
+            msg = f"UnfoldingResult.between: {lgE_low}..{lgE_high} must be bin edges of {edges.tolist()}"
+            raise ArgumentError(msg)
+        n, k = len(edges) - 1, len(self.groups)
+        keep = (np.arange(k)[:, None] * n + np.arange(i0, i1)[None, :]).reshape(-1)
+        return replace(
+            self,
+            lgE_edges=readonly(edges[i0 : i1 + 1]),
+            counts=readonly(self.counts[:, i0:i1]),
+            stat_err=readonly(self.stat_err[:, i0:i1]),
+            sys_err=readonly(self.sys_err[:, i0:i1]),
+            covariance=readonly(self.covariance[np.ix_(keep, keep)]),
+        )
+
     def combined(self, groups: Mapping[str, Sequence[str]]) -> UnfoldingResult:
         """Sums of groups (e.g. :data:`LIGHT_HEAVY`), with the covariance propagated (anti-correlations cancel)."""
         n = len(self.lgE_edges) - 1

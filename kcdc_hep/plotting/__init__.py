@@ -65,10 +65,12 @@ __all__ = [
     "kascade_label",
     "legend",
     "plot_confusion",
+    "plot_element_spectra",
     "plot_flux",
     "plot_fractions",
     "plot_heavy_comparison",
     "plot_heavy_fraction",
+    "plot_light_fraction",
     "plot_mean_lnA",
     "plot_ratio",
     "plot_ratio_comparison",
@@ -405,4 +407,11 @@ from kcdc_hep.plotting.classifier import (  # noqa: E402
     plot_roc,
 )
 from kcdc_hep.plotting.events import plot_ratio, plot_size_map, plot_size_maps, plot_sizes, plot_spectrum  # noqa: E402
-from kcdc_hep.plotting.results import plot_flux, plot_fractions, plot_heavy_fraction, plot_mean_lnA  # noqa: E402
+from kcdc_hep.plotting.results import (  # noqa: E402
+    plot_element_spectra,
+    plot_flux,
+    plot_fractions,
+    plot_heavy_fraction,
+    plot_light_fraction,
+    plot_mean_lnA,
+)

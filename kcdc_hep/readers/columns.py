@@ -453,8 +453,8 @@ def _primary(values: Any, *, where: str) -> Any:
         measured = ids == 0
         if measured.all():
             return None
-        symbols = schema.primary_symbols(np.where(measured, 14, ids), where=where)
-        result = ak.Array(symbols.tolist())
+        codes, inverse = np.unique(np.where(measured, 14, ids), return_inverse=True)  # a handful of distinct ids
+        result = ak.Array(schema.primary_symbols(codes, where=where).tolist())[inverse]  # ak.Array(list): ~10 s/1.7 M
         return ak.mask(result, ~measured) if measured.any() else result
     # strings: look up each distinct code once (a sample has a handful of codes and millions of rows)
     import pyarrow as pa

@@ -4,10 +4,11 @@ This module draws the events (options, chunks and their seeds, the shower sampli
 the event model); the formulas are in :mod:`kcdc_hep.simulation.showers` (physics) and
 :mod:`kcdc_hep.simulation.detector` (detector response). The generator follows DESIGN §2.4:
 
-1. true energy from a broken power law (:class:`~kcdc_hep.simulation.showers.BrokenPowerLaw`, knee 4 PeV,
-   indices −2.7/−3.1);
-2. primary from the energy-dependent KASCADE composition (:func:`~kcdc_hep.simulation.showers.composition_fractions`)
-   or fixed fractions;
+1. true energy and primary from the sky of element spectra
+   (:data:`~kcdc_hep.simulation.sky.KASCADE_2024_SKY`: p, He, C, Si, Fe, each with its own knee, fitted to the
+   published KASCADE spectra) — the primary from the elements' shares of the flux at that energy — or from a
+   broken power law (:class:`~kcdc_hep.simulation.showers.BrokenPowerLaw`) with the KASCADE composition table
+   (:func:`~kcdc_hep.simulation.showers.composition_fractions`), or with fixed fractions;
 3. direction isotropic on a flat detector (dN ∝ sin θ cos θ dθ), azimuth uniform; core uniform in the 91 m disc;
 4. mean electron and muon numbers per primary at the mean depth of the 0–18° sample
    (:func:`~kcdc_hep.simulation.showers.mean_lgNe`, :func:`~kcdc_hep.simulation.showers.mean_lgNmu`), attenuated
@@ -25,6 +26,11 @@ the showers above ~10^16 eV.
 Everything is generated in fixed-size chunks, each with its own child seed of the :class:`numpy.random.SeedSequence`
 of ``seed``, so a sample is fully determined by ``(n_events, seed, options)``.
 
+:func:`simulate_library` makes a simulation library as KCDC's CORSIKA libraries are made: equal numbers of p, He, C,
+Si, Fe thrown on a flat power law (E^−2 from 10^14 to 10^18 eV), through the same detector, and it returns the
+:class:`~kcdc_hep.simulation.sky.GenerationSpectrum` with the exact numbers thrown, so that an analysis can
+re-weight the library to any sky (:meth:`~kcdc_hep.simulation.sky.GenerationSpectrum.weights_to`).
+
 >>> ev = simulate(200, seed=1, kind="simulation")
 >>> len(ev), "lgE_true" in ev.fields, sorted(set(ev.primary.to_list())) <= ["C", "Fe", "He", "Si", "p"]
 (200, True, True)
@@ -36,7 +42,7 @@ import math
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import awkward as ak
@@ -55,6 +61,7 @@ from kcdc_hep.estimators import (
     estimate_lnA,
 )
 from kcdc_hep.simulation import detector
+from kcdc_hep.simulation.runs import DATA_END, DATA_START, data_time, run_table
 from kcdc_hep.simulation.showers import (
     GAMMA_DLGNE,
     GAMMA_DLGNMU,
@@ -65,29 +72,32 @@ from kcdc_hep.simulation.showers import (
     mean_lgNe,
     mean_lgNmu,
 )
+from kcdc_hep.simulation.sky import KASCADE_2024_SKY, ElementSky, GenerationSpectrum
 
-__all__ = ["DATA_END", "DATA_START", "BrokenPowerLaw", "Kind", "simulate"]
+__all__ = ["DATA_END", "DATA_START", "BrokenPowerLaw", "Kind", "simulate", "simulate_library"]
 
-#: First and last day of KASCADE data in the masterclass samples (UTC).
-DATA_START = np.datetime64("1998-05-08T00:00:00", "ns")
-DATA_END = np.datetime64("2013-01-15T00:00:00", "ns")
 #: What :func:`simulate` makes: measured-data-like events or simulations with the truth.
 Kind = Literal["data", "simulation"]
 
 _CHUNK = 1 << 17  # events per chunk (each chunk has its own child seed)
-_RUN_EVENTS = 1 << 13  # events per data run; a chunk holds whole runs
 _ACCEPT_BLOCK = 1 << 16  # candidate showers per trigger block
 _LN10 = math.log(10.0)
+_PROPOSAL_STEP = 0.01  # decades per bin of the piecewise power-law proposal
+_FINE_STEP = 1e-3  # decades per node of the tabulated sky (flux and fractions, interpolated)
+_SKY_MARGIN = 1.001  # the sky / its piecewise power law through 0.01-decade nodes stays below this (< 1.0002)
 
 
 # ================================================================================================ simulate
+Spectrum = BrokenPowerLaw | ElementSky
+
+
 @dataclass(frozen=True)
 class _Options:
     kind: Kind
     symbols: tuple[str, ...]
     lnA: np.ndarray
     fixed_fractions: np.ndarray | None
-    spectrum: BrokenPowerLaw
+    spectrum: Spectrum
     zenith_max_deg: float
     lgE_range: tuple[float, float]
     gamma_fraction: float
@@ -95,6 +105,7 @@ class _Options:
     calorimeter: bool
     array_fraction: float
     grande: bool
+    generation: GenerationSpectrum | None = None  # a library: energies and primaries thrown from it
 
 
 def simulate(
@@ -103,7 +114,7 @@ def simulate(
     seed: int | np.random.SeedSequence,
     kind: Kind = "data",
     composition: Mapping[str, float] | None = None,
-    spectrum: BrokenPowerLaw | None = None,
+    spectrum: Spectrum | None = None,
     zenith_max_deg: float | None = None,
     lgE_range: tuple[float, float] = (13.6, 18.0),
     gamma_fraction: float = 0.0,
@@ -128,10 +139,13 @@ def simulate(
         ``"simulation"``: events with the truth (``primary``, ``lgE_true``, ``zenith_true``, ``azimuth_true``,
         ``core_x_true``, ``core_y_true``, ``lgNe_true``, ``lgNmu_true``) and without time or weather.
     composition : mapping of primary code to fraction, optional
-        Fixed fractions such as ``{"p": 0.5, "Fe": 0.5}`` (normalised); default the energy-dependent KASCADE
-        composition of :data:`KASCADE_COMPOSITION`.
-    spectrum : BrokenPowerLaw, optional
-        True-energy spectrum; default knee 4 PeV, indices −2.7 / −3.1.
+        Fixed fractions such as ``{"p": 0.5, "Fe": 0.5}`` (normalised), whatever the energy; default: the elements'
+        shares of the sky's flux at each energy (for a :class:`BrokenPowerLaw`, the KASCADE composition table
+        :data:`~kcdc_hep.simulation.showers.KASCADE_COMPOSITION`).
+    spectrum : ElementSky or BrokenPowerLaw, optional
+        The true flux: default :data:`~kcdc_hep.simulation.sky.KASCADE_2024_SKY` (one spectrum per element, fitted
+        to the published KASCADE element spectra; energies follow their sum); a :class:`BrokenPowerLaw` gives the
+        all-particle spectrum alone (knee 4 PeV, indices −2.7 / −3.1 by default).
     zenith_max_deg : float, optional
         Largest true zenith angle, deg; default 60 for data and 42 for simulations (the range of the KASCADE
         CORSIKA libraries).
@@ -180,14 +194,92 @@ def simulate(
         array_fraction=array_fraction,
         grande=grande,
     )
+    return _assemble(_run_chunks(n_events, seed, opts, progress, workers), opts)
+
+
+def simulate_library(
+    n_events: int,
+    *,
+    seed: int | np.random.SeedSequence,
+    index: float = -2.0,
+    lgE_range: tuple[float, float] = (14.0, 18.0),
+    elements: tuple[str, ...] = schema.MASS_GROUPS,
+    zenith_max_deg: float = 42.0,
+    progress: bool | Any = False,
+    workers: int | None = None,
+) -> tuple[ak.Array, GenerationSpectrum]:
+    """A simulation library as KCDC makes them: equal numbers of each element thrown on E^index, through the detector.
+
+    Showers are thrown in turn p, He, C, Si, Fe, p, ... with true energies from E^index in ``lgE_range``, isotropic
+    directions up to ``zenith_max_deg`` and cores uniform in the 91 m disc, then triggered, reconstructed and cut
+    exactly as :func:`simulate` does; throwing stops at the ``n_events``-th surviving shower. The returned
+    :class:`~kcdc_hep.simulation.sky.GenerationSpectrum` holds the exact number thrown of each element up to that
+    shower (equal to within one per chunk of 131 072 events), which is what an analysis needs to turn the library
+    into efficiencies and to re-weight it to any sky.
+
+    Parameters
+    ----------
+    n_events : int
+        Showers in the library (after trigger and fiducial cuts).
+    seed : int or numpy.random.SeedSequence
+        Random seed.
+    index : float
+        Differential spectral index of the generation (−2: flat in E² dN/dE, as KCDC's libraries).
+    lgE_range : (float, float)
+        True-energy range, lg(E/eV).
+    elements : tuple of str
+        The elements thrown (known nuclei).
+    zenith_max_deg : float
+        Largest true zenith angle, deg (42: the range of the KASCADE CORSIKA libraries).
+    progress, workers
+        As for :func:`simulate`.
+
+    Returns
+    -------
+    events : awkward.Array
+        Simulated events with the truth, as :func:`simulate` with ``kind="simulation"`` makes them.
+    generation : GenerationSpectrum
+        How the library was thrown, with the numbers thrown per element.
+
+    Examples
+    --------
+    >>> ev, gen = simulate_library(300, seed=2)
+    >>> gen.elements, gen.index, gen.lgE_range, sum(gen.n_thrown) > len(ev)
+    (('p', 'He', 'C', 'Si', 'Fe'), -2.0, (14.0, 18.0), True)
+    """
+    symbols, _ = _composition(dict.fromkeys(elements, 1.0))
+    lo, hi = (float(x) for x in lgE_range)
+    if abs(index + 1.0) < 1e-9:
+        msg = f"simulate_library: index={index} must not be -1 (use -2, as the KCDC libraries, or another index)"
+        raise ArgumentError(msg)
+    draft = GenerationSpectrum(symbols, (0,) * len(symbols), float(index), (lo, hi), float(zenith_max_deg))
+    opts = replace(
+        _options(n_events, kind="simulation", composition=dict.fromkeys(symbols, 1.0), spectrum=None,
+                 zenith_max_deg=zenith_max_deg, lgE_range=(lo, hi), gamma_fraction=0.0, stations=False,
+                 calorimeter=False, array_fraction=1.0, grande=False),
+        generation=draft,
+    )  # fmt: skip
+    parts = _run_chunks(n_events, seed, opts, progress, workers)
+    thrown = np.sum([p["thrown"] for p in parts], axis=0) if parts else np.zeros(len(symbols), dtype=np.int64)
+    return _assemble(parts, opts), replace(draft, n_thrown=tuple(int(t) for t in thrown))
+
+
+def _run_chunks(
+    n_events: int, seed: int | np.random.SeedSequence, opts: _Options, progress: bool | Any, workers: int | None
+) -> list[dict[str, Any]]:
+    """The chunks of ``n_events`` events, each from its own child seed, on ``workers`` threads.
+
+    Data get their times afterwards: the candidates drawn are a sample of the proposal's flux through the detector,
+    so their number fixes the live time in which the sky sends these showers (:func:`_live_time`).
+    """
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
     n_chunks = -(-n_events // _CHUNK)
-    runs = _run_table(n_events, _child(root, 0)) if kind == "data" else None
     bar, close = _progress(progress, n_events)
+    prop = _proposal(opts)
 
     def one(k: int) -> dict[str, Any]:
         lo = k * _CHUNK
-        out = _chunk(min(_CHUNK, n_events - lo), lo, _child(root, k + 1), opts, runs)
+        out = _chunk(min(_CHUNK, n_events - lo), _child(root, k + 1), opts, prop)
         if bar is not None:
             bar.update(min(_CHUNK, n_events - lo))
         return out
@@ -201,7 +293,25 @@ def simulate(
                 parts = list(pool.map(one, range(n_chunks)))
     finally:
         close()
-    return _assemble(parts, opts)
+    if opts.kind == "data":
+        runs = run_table(n_events, _child(root, 0), _live_time(parts, opts, prop))
+        for k, part in enumerate(parts):
+            rng = np.random.default_rng(_child(_child(root, k + 1), 3))
+            part["time"] = data_time(rng, k * _CHUNK, len(part["showers"]["lgNe"]), runs)
+    return parts
+
+
+def _live_time(parts: list[dict[str, Any]], opts: _Options, prop: _Proposal) -> float:
+    """Seconds in which the sky sends the drawn candidates through the detector (cores in 91 m, zenith ≤ θmax).
+
+    The candidates up to the last kept shower are a sample of the proposal's flux, ∫ J_proposal · bound dE
+    (m⁻² s⁻¹ sr⁻¹), through the area π·91² m² and the solid angle π sin²θmax (flat detector); their number divided
+    by that rate is the time, so that counts / (time × area × solid angle × efficiency) measures the sky's flux.
+    """
+    n_cand = sum(int(np.sum(p["thrown"])) for p in parts)
+    area = math.pi * detector.CORE_RADIUS_MAX_M**2
+    omega = math.pi * math.sin(math.radians(opts.zenith_max_deg)) ** 2
+    return n_cand / (prop.rate_m2_s_sr * area * omega)
 
 
 def _child(root: np.random.SeedSequence, i: int) -> np.random.SeedSequence:
@@ -236,7 +346,16 @@ def _options(n_events: int, **kw: Any) -> _Options:
     if not (12.0 <= lo < hi <= 21.0):
         msg = f"simulate: lgE_range={kw['lgE_range']!r} must be (low, high) in lg(E/eV) with 12 <= low < high <= 21"
         raise ArgumentError(msg)
-    symbols, fixed = _composition(kw["composition"])
+    spectrum = KASCADE_2024_SKY if kw["spectrum"] is None else kw["spectrum"]
+    if not isinstance(spectrum, BrokenPowerLaw | ElementSky):
+        msg = f"simulate: spectrum must be an ElementSky or a BrokenPowerLaw, not {type(spectrum).__name__}"
+        raise ArgumentError(msg)
+    composition = kw["composition"]
+    if composition is None and isinstance(spectrum, ElementSky):
+        composition = dict.fromkeys(spectrum.elements, 1.0)  # the symbols; the fractions follow the sky
+        symbols, fixed = _composition(composition)[0], None
+    else:
+        symbols, fixed = _composition(composition)
     gamma_fraction = float(kw["gamma_fraction"])
     if not 0.0 <= gamma_fraction < 1.0:
         msg = f"simulate: gamma_fraction={gamma_fraction} must be in [0, 1)"
@@ -247,7 +366,6 @@ def _options(n_events: int, **kw: Any) -> _Options:
         raise ArgumentError(msg)
     all_symbols = (*symbols, "gamma")
     lnA = np.array([schema.PRIMARIES[s].lnA for s in symbols] + [0.0])
-    spectrum = kw["spectrum"] if kw["spectrum"] is not None else BrokenPowerLaw()
     return _Options(
         kind,
         all_symbols,
@@ -292,12 +410,23 @@ def _composition(composition: Mapping[str, float] | None) -> tuple[tuple[str, ..
 
 
 # ------------------------------------------------------------------------------------------------ showers
-def _draw_primary(rng: np.random.Generator, lgE: np.ndarray, opts: _Options) -> np.ndarray:
-    """Index into ``opts.symbols`` for each shower (the last symbol is the photon)."""
+def _draw_primary(rng: np.random.Generator, lgE: np.ndarray, opts: _Options, prop: _Proposal, first: int) -> np.ndarray:
+    """Index into ``opts.symbols`` for each shower (the last symbol is the photon).
+
+    A library throws its elements in turn (candidate ``first + i`` is element ``(first + i) mod k``); otherwise the
+    primary comes from fixed fractions, the sky's shares at the energy, or the composition table.
+    """
     n = len(lgE)
+    if opts.generation is not None:
+        return ((first + np.arange(n)) % len(opts.generation.elements)).astype(np.int8)
     u = rng.random(n)
     if opts.fixed_fractions is not None:
         idx = np.searchsorted(np.cumsum(opts.fixed_fractions)[:-1], u, side="right")
+    elif prop.fine is not None:
+        grid, _, cum = prop.fine
+        idx = np.zeros(n, dtype=np.intp)
+        for j in range(cum.shape[1] - 1):
+            idx += u >= np.interp(lgE, grid, cum[:, j])
     else:
         cum = np.cumsum(composition_fractions(lgE, opts.symbols[:-1]), axis=1)
         idx = (u[:, None] >= cum[:, :-1]).sum(axis=1)
@@ -308,25 +437,45 @@ def _draw_primary(rng: np.random.Generator, lgE: np.ndarray, opts: _Options) -> 
 
 @dataclass(frozen=True)
 class _Proposal:
-    """Envelope for exact rejection sampling of triggered showers: energy bins with an upper bound on the trigger
-    probability of any shower in the bin; energies are proposed from spectrum × bound."""
+    """Envelope for exact rejection sampling of triggered showers.
+
+    Energy bins in which the spectrum is proposed as a power law through its values at the bin edges (exact for a
+    broken power law with a node at the knee; for a sky of smooth element spectra it lies within 0.02 % of it, and
+    the acceptance corrects for the difference), with an upper bound on the trigger probability of any shower in
+    the bin. A library is one bin with bound 1: every thrown shower is a candidate.
+    """
 
     lo: np.ndarray
     hi: np.ndarray
-    index: np.ndarray  # spectral index in the bin
-    bound: np.ndarray  # >= trigger probability of any shower of the bin
+    index: np.ndarray  # spectral index of the proposal in the bin
+    lg_flux_lo: np.ndarray  # lg J at the bin's lower edge, J in m⁻² s⁻¹ sr⁻¹ GeV⁻¹
+    bound: np.ndarray  # >= trigger probability of any shower of the bin (× the sky margin)
     cum: np.ndarray  # cumulative proposal probability
+    fine: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # sky: grid, lg J_all, cumulative fractions
+    rate_m2_s_sr: float = math.nan  # ∫ J_proposal · bound dE: the flux of candidates, m⁻² s⁻¹ sr⁻¹
 
 
 def _proposal(opts: _Options) -> _Proposal:
     lo, hi = opts.lgE_range
+    if opts.generation is not None:
+        one = np.ones(1)
+        return _Proposal(np.array([lo]), np.array([hi]), np.array([opts.generation.index]), np.zeros(1), one, one)
     spec = opts.spectrum
-    knee = spec.lgE_knee
-    edges = np.arange(lo, hi, 0.01)
-    edges = np.unique(np.r_[edges, hi, [knee] if lo < knee < hi else []])
+    edges = np.arange(lo, hi, _PROPOSAL_STEP)
+    if isinstance(spec, BrokenPowerLaw):
+        edges = np.unique(np.r_[edges, hi, [spec.lgE_knee] if lo < spec.lgE_knee < hi else []])
+        fine = None
+        margin = 1.0
+    else:
+        edges = np.unique(np.r_[edges, hi])
+        grid = np.linspace(lo, hi, max(2, math.ceil((hi - lo) / _FINE_STEP) + 1))
+        fine = (grid, np.log10(spec.all_particle(grid)), np.cumsum(spec.fractions(grid), axis=-1))
+        margin = _SKY_MARGIN
     a, b = edges[:-1], edges[1:]
-    g = np.where(b <= knee + 1e-12, spec.gamma1, spec.gamma2)
-    weight = (10.0 ** ((g + 1) * (b - knee)) - 10.0 ** ((g + 1) * (a - knee))) / (g + 1)
+    lg_a, lg_b = _lg_spectrum(spec, a), _lg_spectrum(spec, b)
+    g = (lg_b - lg_a) / (b - a)
+    # ∫ J dE over the bin, m⁻² s⁻¹ sr⁻¹: J(a) E_a (10^((g+1)(b−a)) − 1) / (g+1), E in GeV
+    weight = 10.0 ** (lg_a + a - 9.0) * (10.0 ** ((g + 1.0) * (b - a)) - 1.0) / (g + 1.0)
     # the trigger probability Φ(D/S) is largest for vertical showers at the centre (the zenith term of the
     # threshold falls slower than the electron attenuation) and grows with energy: bound it at the bin's top
     bound = np.zeros(len(a))
@@ -338,22 +487,30 @@ def _proposal(opts: _Options) -> _Proposal:
             s_ = np.hypot(electron_fluctuation(e, lnA), detector.TRIGGER_WIDTH)
             bound = np.maximum(bound, special.ndtr(d / s_))
     bound = np.minimum(bound * 1.000001 + 1e-12, 1.0)
-    cum = np.cumsum(weight * bound)
-    return _Proposal(a, b, g, bound, cum / cum[-1])
+    cum = np.cumsum(weight * bound * margin)
+    return _Proposal(a, b, g, lg_a, bound * margin, cum / cum[-1], fine, float(cum[-1]))
 
 
-def _showers(rng: np.random.Generator, n: int, opts: _Options, prop: _Proposal) -> dict[str, np.ndarray]:
+def _lg_spectrum(spec: Spectrum, lgE: np.ndarray) -> np.ndarray:
+    """lg of the all-particle flux J at lgE [lg(E/eV)], J in m⁻² s⁻¹ sr⁻¹ GeV⁻¹."""
+    if isinstance(spec, BrokenPowerLaw):
+        return spec.lg_flux(lgE)
+    return np.log10(spec.all_particle(lgE))
+
+
+def _showers(
+    rng: np.random.Generator, n: int, opts: _Options, prop: _Proposal, first: int = 0
+) -> dict[str, np.ndarray]:
     """Candidate showers through trigger, reconstruction and fiducial cuts (a variable number survives).
 
-    Exact rejection sampling: energies from spectrum × bound (:func:`_proposal`), accepted with probability
-    P(trigger | E, A, θ, r) / bound; the electron-number fluctuation is then drawn conditional on the trigger.
+    Exact rejection sampling: energies from the proposal × bound (:func:`_proposal`), accepted with probability
+    P(trigger | E, A, θ, r) · J/J_proposal / bound; the electron-number fluctuation is then drawn conditional on the
+    trigger. ``cand`` is each survivor's index among the ``n`` candidates.
     """
     j = np.minimum(np.searchsorted(prop.cum, rng.random(n), side="right"), len(prop.cum) - 1)
     g1, a, b = prop.index[j] + 1.0, prop.lo[j], prop.hi[j]
-    knee = opts.spectrum.lgE_knee
-    xa, xb = 10.0 ** (g1 * (a - knee)), 10.0 ** (g1 * (b - knee))
-    lgE = knee + np.log10(xa + rng.random(n) * (xb - xa)) / g1
-    prim = _draw_primary(rng, lgE, opts)
+    lgE = a + np.log10(1.0 + rng.random(n) * (10.0 ** (g1 * (b - a)) - 1.0)) / g1
+    prim = _draw_primary(rng, lgE, opts, prop, first)
     cos2max = math.cos(math.radians(opts.zenith_max_deg)) ** 2
     cos_t = np.sqrt(1.0 - rng.random(n) * (1.0 - cos2max))  # dN ∝ sin θ cos θ dθ
     r = detector.CORE_RADIUS_MAX_M * np.sqrt(rng.random(n))
@@ -365,7 +522,12 @@ def _showers(rng: np.random.Generator, n: int, opts: _Options, prop: _Proposal) 
     sig_e = electron_fluctuation(lgE, lnA)
     s_tot = np.hypot(sig_e, detector.TRIGGER_WIDTH)
     p_trig = special.ndtr((mu_e - threshold) / s_tot)
-    keep = rng.random(n) * prop.bound[j] < p_trig
+    p_accept = p_trig
+    if prop.fine is not None:  # the sky against its piecewise power law in the bin
+        grid, lg_flux, _ = prop.fine
+        p_accept = p_trig * 10.0 ** (np.interp(lgE, grid, lg_flux) - (prop.lg_flux_lo[j] + prop.index[j] * (lgE - a)))
+    keep = rng.random(n) * prop.bound[j] < p_accept
+    cand = np.flatnonzero(keep)
     lgE, prim, cos_t, r, lnA, is_gamma, mu_e, threshold, sig_e, s_tot, p_trig, dx = (
         v[keep] for v in (lgE, prim, cos_t, r, lnA, is_gamma, mu_e, threshold, sig_e, s_tot, p_trig, dx)
     )
@@ -389,6 +551,7 @@ def _showers(rng: np.random.Generator, n: int, opts: _Options, prop: _Proposal) 
     cols = {
         **rec,
         "prim": prim,
+        "cand": cand,
         "lgE_true": lgE,
         "zenith_true": zen,
         "azimuth_true": az,
@@ -400,96 +563,39 @@ def _showers(rng: np.random.Generator, n: int, opts: _Options, prop: _Proposal) 
     return {k: v[ok] for k, v in cols.items()}
 
 
-def _accepted_showers(rng: np.random.Generator, n: int, opts: _Options) -> dict[str, np.ndarray]:
-    """Exactly ``n`` accepted showers: candidates are drawn in blocks until enough survive."""
+def _accepted_showers(
+    rng: np.random.Generator, n: int, opts: _Options, prop: _Proposal
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Exactly ``n`` accepted showers (candidates are drawn in blocks until enough survive), and the number of
+    candidates of each primary up to the ``n``-th survivor (for a library: the showers thrown)."""
     parts: list[dict[str, np.ndarray]] = []
     have = 0
     block = _ACCEPT_BLOCK
-    prop = _proposal(opts)
+    first = 0
     while have < n:
-        part = _showers(rng, block, opts, prop)
+        part = _showers(rng, block, opts, prop, first)
+        part["cand"] = part["cand"] + first
         parts.append(part)
         have += len(part["lgNe"])
+        first += block
     out = {k: np.concatenate([p[k] for p in parts])[:n] for k in parts[0]}
-    return out
-
-
-# ------------------------------------------------------------------------------------------------ runs, time
-@dataclass(frozen=True)
-class _Runs:
-    start_ns: np.ndarray  # int64, UTC ns
-    rate_hz: np.ndarray
-    pressure: np.ndarray
-    temperature_anomaly: np.ndarray
-    number: np.ndarray
-
-
-def _run_table(n_events: int, ss: np.random.SeedSequence) -> _Runs:
-    """Data runs of ``_RUN_EVENTS`` events spread over the data-taking period, in time order."""
-    rng = np.random.default_rng(ss)
-    n_runs = max(1, -(-n_events // _RUN_EVENTS))
-    period = (DATA_END - DATA_START).astype(np.int64)
-    spacing = period // n_runs
-    longest = int(_RUN_EVENTS / 1.0 * 1.2e9)  # at 1 Hz with margin, ns
-    if spacing < 2 * longest:
-        msg = (
-            f"simulate: {n_events} data events do not fit into the data-taking period at 1-4 Hz; simulate fewer "
-            "events or kind='simulation'"
-        )
-        raise ArgumentError(msg)
-    start = DATA_START.astype(np.int64) + np.arange(n_runs) * spacing + (rng.random(n_runs) * (spacing - longest))
-    start = start.astype(np.int64)
-    pressure = 1003.0 + 8.0 * rng.standard_normal(n_runs)
-    rate = np.clip(rng.uniform(1.2, 3.8, n_runs) * np.exp(-(pressure - 1003.0) / 100.0), 1.0, 4.0)
-    anomaly = 3.0 * rng.standard_normal(n_runs)
-    number = 880 + (start - DATA_START.astype(np.int64)) // (8 * 3600 * 1_000_000_000)
-    return _Runs(start, rate, pressure, anomaly, number.astype(np.int32))
-
-
-def _seasonal_temperature(t_ns: np.ndarray) -> np.ndarray:
-    """Mean air temperature at Karlsruhe, °C: 10 ± 10 over the year (coldest mid-January), ±3 over the day."""
-    days = t_ns / 86_400e9
-    doy = days % 365.2425
-    hour = (days % 1.0) * 24.0
-    return 10.0 - 10.0 * np.cos(2 * math.pi * (doy - 15.0) / 365.2425) - 3.0 * np.cos(2 * math.pi * (hour - 3.0) / 24)
-
-
-def _data_time(rng: np.random.Generator, first: int, m: int, runs: _Runs) -> dict[str, np.ndarray]:
-    """Time, weather, run and event numbers of events ``first ... first + m`` (whole runs)."""
-    run_idx = (first + np.arange(m)) // _RUN_EVENTS
-    gaps = rng.exponential(1.0, m) / runs.rate_hz[run_idx] * 1e9  # ns
-    cum = np.cumsum(gaps)
-    run_first = np.r_[True, run_idx[1:] != run_idx[:-1]]
-    starts = np.flatnonzero(run_first)
-    offset = np.repeat(cum[starts] - gaps[starts], np.diff(np.r_[starts, m]))
-    t = runs.start_ns[run_idx] + (cum - offset).astype(np.int64)
-    ev_gaps = 1 + rng.geometric(0.35, m)
-    ev_cum = np.cumsum(ev_gaps)
-    event = ev_cum - np.repeat(ev_cum[starts] - ev_gaps[starts], np.diff(np.r_[starts, m]))
-    temperature = _seasonal_temperature(t.astype(float)) + runs.temperature_anomaly[run_idx]
-    temperature = temperature + 0.3 * rng.standard_normal(m)
-    pressure = runs.pressure[run_idx] + 0.3 * rng.standard_normal(m)
-    return {
-        "time": t.astype("datetime64[ns]"),
-        "temperature": temperature,
-        "pressure": pressure,
-        "run": runs.number[run_idx],
-        "event": event.astype(np.int64),
-    }
+    k = len(opts.generation.elements) if opts.generation is not None else 1
+    n_cand = int(out["cand"][-1]) + 1 if n else 0
+    thrown = n_cand // k + (np.arange(k) < n_cand % k)
+    return out, thrown.astype(np.int64)
 
 
 # ------------------------------------------------------------------------------------------------ chunk
-def _chunk(m: int, first: int, ss: np.random.SeedSequence, opts: _Options, runs: _Runs | None) -> dict[str, Any]:
+def _chunk(m: int, ss: np.random.SeedSequence, opts: _Options, prop: _Proposal) -> dict[str, Any]:
+    """The showers of one chunk (its times are drawn later, from child 3 of ``ss``)."""
     seeds = [_child(ss, i) for i in range(5)]
-    sh = _accepted_showers(np.random.default_rng(seeds[0]), m, opts)
+    sh, thrown = _accepted_showers(np.random.default_rng(seeds[0]), m, opts, prop)
     lnA_prim = opts.lnA[sh["prim"]]
-    out: dict[str, Any] = {"showers": sh}
+    out: dict[str, Any] = {"showers": sh, "thrown": thrown}
     if opts.stations:
         out["stations"] = detector.stations(np.random.default_rng(seeds[1]), sh, opts.array_fraction)
     if opts.calorimeter:
         out["calor"] = detector.calorimeter(np.random.default_rng(seeds[2]), sh, lnA_prim)
-    if runs is not None:
-        out["time"] = _data_time(np.random.default_rng(seeds[3]), first, m, runs)
     if opts.grande:
         out["grande"] = detector.grande(np.random.default_rng(seeds[4]), sh)
     return out

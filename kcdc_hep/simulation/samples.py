@@ -13,8 +13,19 @@ name                   file                                        full size (ev
                        (member ``events.root``, KCDC trees)        calorimeter and KASCADE-Grande data
 ``events_hdf5``        ``SmallDataSample_withDataArrays_HDF5.zip`` the events of ``events``, the same values
                        (member ``events.h5``, KCDC groups)         (written when h5py is installed)
-``simulation``         ``simulation.root`` (flat tree with truth)  the events of ``sample2`` at full precision
+``simulation``         ``simulation.root`` (flat tree with truth   the events of ``sample2`` at full precision
+                       and the generation record)
 =====================  ==========================================  ==========================================
+
+The measured samples (1, 3, ``events``) follow the sky of element spectra
+(:data:`~kcdc_hep.simulation.sky.KASCADE_2024_SKY`). Sample 2 and ``simulation.root`` are one simulation library,
+made as KCDC's CORSIKA libraries are (:func:`~kcdc_hep.simulation.generator.simulate_library`): equal numbers of p,
+He, C, Si, Fe thrown on E^−2 from 10^14 to 10^18 eV true energy (:data:`LIBRARY_INDEX`, :data:`LIBRARY_LGE_RANGE`),
+zenith up to 42° (:data:`LIBRARY_ZENITH_MAX_DEG`), cores in the 91 m disc, through the same detector as the data.
+``simulation.root`` records how (a ``TObjString`` ``generation`` holding the JSON of the
+:class:`~kcdc_hep.simulation.sky.GenerationSpectrum` with the numbers thrown, read by :func:`read_generation`), so an
+analysis can re-weight the library to any sky and compute efficiencies; sample 2 keeps its exact header (the students
+read it) and so carries no record: its generation spectrum is the documented constants above.
 
 Samples 1 and 3 come from one synthetic data set: sample 3 holds the events of an evenly spread subset of its runs
 (with all the columns), sample 1 every event but only four columns. Text values carry 6 significant digits, and the
@@ -39,6 +50,7 @@ import concurrent.futures
 import contextlib
 import datetime
 import importlib.util
+import json
 import logging
 import os
 import shutil
@@ -59,20 +71,27 @@ from kcdc_hep._optional import import_optional
 from kcdc_hep._util import atomic_write, check_output, progress_bar
 from kcdc_hep.errors import ArgumentError
 from kcdc_hep.estimators import estimate_energy
-from kcdc_hep.simulation.generator import simulate
+from kcdc_hep.simulation.generator import simulate, simulate_library
+from kcdc_hep.simulation.sky import GenerationSpectrum
 
 __all__ = [
     "FILES",
     "FULL_SIZES",
+    "GENERATION_KEY",
+    "LIBRARY_INDEX",
+    "LIBRARY_LGE_RANGE",
+    "LIBRARY_ZENITH_MAX_DEG",
     "SAMPLE_NAMES",
     "default_sample",
     "generate",
     "generator_fingerprint",
+    "read_generation",
     "round_significant",
     "sample1_columns",
     "sample2_columns",
     "sample3_columns",
     "sample_folder",
+    "write_library",
 ]
 
 #: File name of each sample.
@@ -120,6 +139,13 @@ HEADERS = {
 }
 #: Masterclass codes of the simulated primaries (``Particle`` column of sample 2).
 PARTICLE_CODES = {"p": "p", "He": "he", "C": "co", "Si": "si", "Fe": "fe", "N": "n", "O": "o", "gamma": "gm"}
+#: The simulation library of sample 2 and simulation.root: differential index of the generation spectrum, its
+#: true-energy range [lg(E/eV)] and the largest true zenith angle [deg] (the range of the KASCADE CORSIKA libraries).
+LIBRARY_INDEX = -2.0
+LIBRARY_LGE_RANGE = (14.0, 18.0)
+LIBRARY_ZENITH_MAX_DEG = 42.0
+#: Name of the generation record (a TObjString with JSON) in simulation.root.
+GENERATION_KEY = "generation"
 _ROOT_TIME = datetime.datetime(2013, 1, 15, 0, 0, 0)
 _ROOT_LOCK = threading.Lock()
 _log = logging.getLogger(__name__)
@@ -313,12 +339,73 @@ def _reproducible_root(seed: int, name: str) -> Iterator[None]:
             cascade.create_empty = create_empty
 
 
-def _write_root(events: ak.Array, path: Path, seed: int, name: str) -> None:
-    """Write ``events`` to ``path`` as a reproducible ROOT file that records ``name`` as its file name."""
+def _write_root(
+    events: ak.Array, path: Path, seed: int, name: str, generation: GenerationSpectrum | None = None
+) -> None:
+    """Write ``events`` to ``path`` as a reproducible ROOT file that records ``name`` as its file name.
+
+    With ``generation``, the file also holds the TObjString :data:`GENERATION_KEY` (its JSON record).
+    """
+    import uproot
+
     from kcdc_hep.writers import write
 
     with _reproducible_root(seed, name):
         write(events, path, overwrite=True, format="root", compression=ROOT_COMPRESSION)
+        if generation is not None:
+            with uproot.update(path) as f:
+                f[GENERATION_KEY] = json.dumps(generation.to_dict(), sort_keys=True)
+
+
+def write_library(
+    events: ak.Array, generation: GenerationSpectrum, path: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path:
+    """Write a simulation library (from :func:`~kcdc_hep.simulation.generator.simulate_library`) as a ROOT file
+    with its generation record, as ``simulation.root`` is written; :func:`read_generation` reads the record back.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``path`` exists and ``overwrite`` is false.
+    ArgumentError
+        If ``path`` does not end in ``.root``.
+    """
+    target = Path(path)
+    if target.suffix.lower() != ".root":
+        msg = f"write_library: {target} must be a .root file (the generation record is a ROOT object)"
+        raise ArgumentError(msg)
+    check_output(target, overwrite=overwrite)
+    with atomic_write(target) as tmp:
+        _write_root(events, tmp, 0, target.name, generation)
+    return target
+
+
+def read_generation(path: str | os.PathLike[str]) -> GenerationSpectrum | None:
+    """How the simulation library in ``path`` was thrown, from its generation record (None: the file has none).
+
+    ``simulation.root`` of :func:`generate` holds one; text files (sample 2) and ROOT files without the record give
+    None (for sample 2 the generation is :data:`LIBRARY_INDEX` etc., but the number thrown is not in the file).
+
+    Raises
+    ------
+    ArgumentError
+        If the record is there but damaged.
+    """
+    p = Path(path)
+    if p.suffix.lower() != ".root" or not p.is_file():
+        return None
+    import uproot
+
+    with uproot.open(p) as f:
+        if GENERATION_KEY not in f.keys(cycle=False):
+            return None
+        text = str(f[GENERATION_KEY])
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as err:
+        msg = f"{p}: the generation record {GENERATION_KEY!r} is not JSON ({err}); write the file again"
+        raise ArgumentError(msg) from err
+    return GenerationSpectrum.from_dict(record)
 
 
 def _write_zip(archive: Path, name: str, write_member: Callable[[Path], object]) -> None:
@@ -448,15 +535,24 @@ def _make_data_files(targets: dict[str, Path], sizes: dict[str, int], seed: int)
 
 
 def _make_simulation_files(targets: dict[str, Path], sizes: dict[str, int], seed: int) -> list[str]:
-    """Sample 2 (text) and simulation.root (the same events at full precision, with the truth)."""
+    """Sample 2 (text) and simulation.root (the same library at full precision, with the truth and the generation).
+
+    Both hold the library of ``sizes["simulation"]`` showers (the two sizes are equal at every scale).
+    """
     t = time.perf_counter()
-    sim = simulate(max(sizes["sample2"], sizes["simulation"]), seed=_seed_of(seed, "simulation"), kind="simulation")
+    sim, generation = simulate_library(
+        sizes["simulation"],
+        seed=_seed_of(seed, "simulation"),
+        index=LIBRARY_INDEX,
+        lgE_range=LIBRARY_LGE_RANGE,
+        zenith_max_deg=LIBRARY_ZENITH_MAX_DEG,
+    )
     t = _timed("simulation", t)
     with atomic_write(targets["sample2"]) as tmp:
         _write_text(sample2_columns(sim[: sizes["sample2"]]), HEADERS["sample2"], tmp, ",")
     t = _timed("sample2", t)
     with atomic_write(targets["simulation"]) as tmp:
-        _write_root(sim[: sizes["simulation"]], tmp, seed, FILES["simulation"])
+        _write_root(sim, tmp, seed, FILES["simulation"], generation)
     _timed("simulation.root", t)
     return ["sample2", "simulation"]
 

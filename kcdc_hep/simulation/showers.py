@@ -61,6 +61,8 @@ class BrokenPowerLaw:
         Knee energy, PeV.
     gamma1, gamma2 : float
         Differential spectral indices below and above the knee (negative).
+    e27_flux_1PeV : float
+        Normalisation: E^2.7 · dN/dE at 1 PeV in GeV^1.7 m⁻² s⁻¹ sr⁻¹ (DESIGN §2.4: 4.7·10⁴).
 
     Examples
     --------
@@ -73,6 +75,7 @@ class BrokenPowerLaw:
     knee_PeV: float = 4.0
     gamma1: float = -2.7
     gamma2: float = -3.1
+    e27_flux_1PeV: float = 4.7e4
 
     def __post_init__(self) -> None:
         if not (self.knee_PeV > 0 and self.gamma1 < -1 and self.gamma2 < -1):
@@ -86,6 +89,20 @@ class BrokenPowerLaw:
     def lgE_knee(self) -> float:
         """Knee energy as lg(E/eV)."""
         return math.log10(self.knee_PeV) + 15.0
+
+    def lg_flux(self, lgE: Any) -> np.ndarray:
+        """lg of dN/dE at lgE [lg(E/eV)], dN/dE in m⁻² s⁻¹ sr⁻¹ GeV⁻¹.
+
+        >>> round(float(BrokenPowerLaw().lg_flux(15.0)), 3)  # 4.7e4 / (10^6 GeV)^2.7
+        -11.528
+        """
+        lg = np.asarray(lgE, dtype=float)
+
+        def segment(x: Any) -> Any:  # lg J relative to the knee, for the segment of each energy
+            d = x - self.lgE_knee
+            return np.where(d <= 0, self.gamma1, self.gamma2) * d
+
+        return math.log10(self.e27_flux_1PeV) - 2.7 * 6.0 + segment(lg) - segment(15.0)
 
     def sample_lgE(self, rng: np.random.Generator, n: int, lgE_range: tuple[float, float]) -> np.ndarray:
         """Draw ``n`` energies lg(E/eV) in ``lgE_range`` by inverting the cumulative distribution (exact)."""

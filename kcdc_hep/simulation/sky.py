@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import awkward as ak
@@ -450,6 +450,10 @@ class GenerationSpectrum:
         Differential spectral index of the generation (−2 for the KCDC libraries).
     lgE_range : (float, float)
         True-energy range, lg(E/eV).
+    zenith_max_deg : float
+        Largest true zenith angle thrown (isotropic on a flat detector, dN ∝ sin θ cos θ dθ), deg.
+    core_radius_max_m : float
+        Radius of the disc the cores were thrown into (uniformly), m.
 
     Examples
     --------
@@ -462,6 +466,8 @@ class GenerationSpectrum:
     n_thrown: tuple[int, ...]
     index: float = -2.0
     lgE_range: tuple[float, float] = (14.0, 18.0)
+    zenith_max_deg: float = 42.0
+    core_radius_max_m: float = 91.0
 
     def __post_init__(self) -> None:
         lo, hi = self.lgE_range
@@ -471,6 +477,65 @@ class GenerationSpectrum:
                 f"got {self.elements}, {self.n_thrown}, {self.lgE_range}"
             )
             raise ArgumentError(msg)
+        if not (0 < self.zenith_max_deg <= 90 and self.core_radius_max_m > 0):
+            msg = (
+                f"GenerationSpectrum: zenith_max_deg={self.zenith_max_deg} must be in (0, 90] degrees and "
+                f"core_radius_max_m={self.core_radius_max_m} positive (metres)"
+            )
+            raise ArgumentError(msg)
+
+    @property
+    def aperture_m2_sr(self) -> float:
+        """Area × solid angle the showers were thrown into, m² sr: π R² · π sin²θmax (flat detector, cores in R).
+
+        Multiplied by a measuring time it is the exposure of data that are compared with this library.
+
+        >>> round(GenerationSpectrum.equal_numbers(1).aperture_m2_sr)
+        36594
+        """
+        return math.pi * self.core_radius_max_m**2 * math.pi * math.sin(math.radians(self.zenith_max_deg)) ** 2
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record of the generation (what ``simulation.root`` stores), read back by :meth:`from_dict`."""
+        return {
+            "elements": list(self.elements),
+            "n_thrown": [int(n) for n in self.n_thrown],
+            "index": float(self.index),
+            "lgE_range": [float(x) for x in self.lgE_range],
+            "zenith_max_deg": float(self.zenith_max_deg),
+            "core_radius_max_m": float(self.core_radius_max_m),
+        }
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> GenerationSpectrum:
+        """The generation from its :meth:`to_dict` record.
+
+        Raises
+        ------
+        ArgumentError
+            If a key is missing or a value is not a number.
+        """
+        try:
+            return cls(
+                elements=tuple(str(e) for e in record["elements"]),
+                n_thrown=tuple(int(n) for n in record["n_thrown"]),
+                index=float(record["index"]),
+                lgE_range=(float(record["lgE_range"][0]), float(record["lgE_range"][1])),
+                zenith_max_deg=float(record.get("zenith_max_deg", 42.0)),
+                core_radius_max_m=float(record.get("core_radius_max_m", 91.0)),
+            )
+        except (KeyError, TypeError, ValueError, IndexError) as err:
+            msg = f"GenerationSpectrum.from_dict: not a generation record ({err!r}): {dict(record)!r}"
+            raise ArgumentError(msg) from err
+
+    def __add__(self, other: GenerationSpectrum) -> GenerationSpectrum:
+        """Two libraries thrown alike (same elements, index, ranges): their thrown numbers add."""
+        if not isinstance(other, GenerationSpectrum):
+            return NotImplemented
+        if replace(self, n_thrown=other.n_thrown) != other:
+            msg = f"GenerationSpectrum: cannot add libraries thrown differently: {self} and {other}"
+            raise ArgumentError(msg)
+        return replace(self, n_thrown=tuple(a + b for a, b in zip(self.n_thrown, other.n_thrown, strict=True)))
 
     @classmethod
     def equal_numbers(
@@ -480,9 +545,12 @@ class GenerationSpectrum:
         index: float = -2.0,
         lgE_range: tuple[float, float] = (14.0, 18.0),
         elements: Sequence[str] = schema.MASS_GROUPS,
+        zenith_max_deg: float = 42.0,
+        core_radius_max_m: float = 91.0,
     ) -> GenerationSpectrum:
         """A library of ``n_per_element`` showers of each element (the KCDC way)."""
-        return cls(tuple(elements), (int(n_per_element),) * len(elements), float(index), lgE_range)
+        n = (int(n_per_element),) * len(elements)
+        return cls(tuple(elements), n, float(index), lgE_range, float(zenith_max_deg), float(core_radius_max_m))
 
     def _norm(self) -> float:
         """∫ E^index dE over the range, E in GeV."""

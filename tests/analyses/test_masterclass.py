@@ -1,11 +1,13 @@
 """The main job: run_masterclass on small generated samples writes every output, and the outputs hold up.
 
-Closure: the measured sample is simulated with a known composition (half protons, half iron) and a knee at 4 PeV;
-the job must find them again.
+Closure: the measured sample is simulated with a known composition (half protons, half iron) and the all-particle
+spectrum of the KASCADE 2024 sky (knee at 4.2 PeV); the job must find them again, with the simulation library
+(equal numbers of p ... Fe on E^-2, written with its generation record) as the simulation.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -20,10 +22,13 @@ import pytest
 
 import kcdc_hep
 from kcdc_hep.analyses.masterclass import FIGURES, MasterclassResult, run_masterclass
+from kcdc_hep.analyses.masterclass.physics import ElementSpectra
 from kcdc_hep.analyses.masterclass.summary import Failure
 from kcdc_hep.errors import ArgumentError, MissingColumnError, MissingFileError, OutputExistsError, SchemaError
 from kcdc_hep.fits import CompositionResult, FitResult, HeavyFraction, KneeResult, SeparationLine
-from kcdc_hep.simulation.generator import BrokenPowerLaw, simulate
+from kcdc_hep.simulation.generator import BrokenPowerLaw, simulate, simulate_library
+from kcdc_hep.simulation.samples import write_library
+from kcdc_hep.simulation.sky import KASCADE_2024_SKY
 from kcdc_hep.spectrum import FluxSpectrum
 
 N_DATA = 200_000
@@ -38,18 +43,15 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Small samples as files: data (sample-3-like, with times; 50 % p + 50 % Fe, knee 4 PeV) and simulation."""
     folder = tmp_path_factory.mktemp("masterclass_inputs")
     data = simulate(N_DATA, seed=11, kind="data", composition=INJECTED, lgE_range=(14.5, 18.0))
-    # the simulation: a harder spectrum, so that the templates are populated up to the highest energy bin
-    sim = simulate(
-        N_SIM,
-        seed=12,
-        kind="simulation",
-        lgE_range=(14.8, 17.5),
-        spectrum=BrokenPowerLaw(knee_PeV=4.0, gamma1=-2.0, gamma2=-2.0),
-    )
+    # the simulation: a library thrown on E^-2 from 10^14.6 eV (the job re-weights it), with its generation record
+    sim, generation = simulate_library(N_SIM, seed=12, lgE_range=(14.6, 18.0))
     paths: dict[str, Any] = {"data": folder / "data.csv", "sim": folder / "sim.root", "sim_small": folder / "small.csv"}
     kcdc_hep.write(data, paths["data"])
-    kcdc_hep.write(sim, paths["sim"])
-    kcdc_hep.write(sim[:20_000], paths["sim_small"])  # for the tests of the plumbing, where physics does not matter
+    write_library(sim, generation, paths["sim"])
+    # for the tests of the plumbing, where physics does not matter: a plain simulation without generation record
+    small = simulate(20_000, seed=13, kind="simulation", lgE_range=(14.8, 17.5),
+                     spectrum=BrokenPowerLaw(knee_PeV=4.0, gamma1=-2.0, gamma2=-2.0))  # fmt: skip
+    kcdc_hep.write(small, paths["sim_small"])
     # masterclass sample 1 shape: only E Ne Nmu Ze, whitespace separated, no times, no core, no age
     sample1 = folder / "sample1.txt"
     first = data[:30_000]
@@ -93,6 +95,7 @@ def test_every_analysis_is_a_typed_record(result: MasterclassResult) -> None:
     assert isinstance(result.gauss, FitResult) and isinstance(result.composition, CompositionResult)
     assert isinstance(result.separation_line, SeparationLine) and isinstance(result.heavy_fraction, HeavyFraction)
     assert isinstance(result.flux, FluxSpectrum) and isinstance(result.knee, KneeResult)
+    assert isinstance(result.light_heavy, CompositionResult) and isinstance(result.element_spectra, ElementSpectra)
     assert result.failures == {}
     assert result.flux.label == "this analysis"
     assert result.exposure.live_time_s is not None and result.exposure.live_time_s > 0
@@ -119,8 +122,8 @@ def test_summary_json_is_the_result_as_a_dict(result: MasterclassResult) -> None
     assert {k: v for k, v in s.items() if k != "platform"} == {k: v for k, v in now.items() if k != "platform"}
     assert list(s) == [
         "kcdc_hep_version", "inputs", "cuts", "cuts_switched_off", "cutflow", "cutflow_simulation", "energy_bins_lgE",
-        "gauss_ratio", "composition", "separation_line", "heavy_fraction", "exposure", "flux", "knee", "fit_errors",
-        "timings_s", "platform",
+        "gauss_ratio", "composition", "element_spectra", "separation_line", "heavy_fraction", "exposure", "flux",
+        "knee", "fit_errors", "timings_s", "platform",
     ]  # fmt: skip
     # the JSON carries the numbers of the records
     assert s["inputs"]["n_data_events"] == result.cutflow.n_total == N_DATA
@@ -132,13 +135,40 @@ def test_summary_json_is_the_result_as_a_dict(result: MasterclassResult) -> None
     assert s["knee"]["energy_range_GeV"] == [1e6, 3e8]
     assert s["exposure"]["live_time_s"] == result.exposure.live_time_s
     assert s["fit_errors"] == {} and s["timings_s"]["total"] > 0
+    assert {"composition", "unfolding"} <= set(s["timings_s"])
+
+
+def test_summary_contract_of_composition_and_element_spectra(result: MasterclassResult) -> None:
+    """The keys other tools read: composition.bins and element_spectra (lg(E/eV), m^-2 s^-1 sr^-1 GeV^-1)."""
+    s = json.loads(result.summary_json.read_text())
+    groups = ["p", "He", "C", "Si", "Fe"]
+    bins = s["composition"]["bins"]
+    assert [(b["lgE_low"], b["lgE_high"]) for b in bins] == list(itertools.pairwise(ENERGY_BINS))
+    for b in bins:
+        keys = {"lgE_low", "lgE_high", "valid", "reason", "fractions", "errors", "mean_lnA", "mean_lnA_err"}
+        assert keys <= set(b)
+        assert list(b["fractions"]) == groups and list(b["errors"]) == groups
+        if b["valid"]:
+            assert all(e > 0 for e in b["errors"].values()), b  # a fraction at zero gets an interval, not ±0
+            for p, (lo, hi) in b["intervals"].items():
+                assert lo <= b["fractions"][p] <= hi
+    light_heavy = s["composition"]["light_heavy"]
+    assert light_heavy["groups"] == {"light": ["p", "He"], "heavy": ["C", "Si", "Fe"]}
+    assert [list(b["fractions"]) for b in light_heavy["bins"]] == [["light", "heavy"]] * len(bins)
+    spectra = s["element_spectra"]
+    assert spectra["unit"] == "m^-2 s^-1 sr^-1 GeV^-1"
+    assert spectra["lgE_edges"] == pytest.approx(list(ENERGY_BINS))
+    assert list(spectra["groups"]) == groups
+    for g in groups:
+        assert len(spectra["groups"][g]["flux"]) == len(spectra["groups"][g]["flux_err"]) == len(ENERGY_BINS) - 1
+    assert set(spectra["knees"]) == set(groups)
 
 
 def test_composition_closure(result: MasterclassResult) -> None:
     """The data are 50 % protons and 50 % iron: the fit finds ⟨ln A⟩ = 2.01 and mostly p and Fe."""
     comp = result.composition
     assert isinstance(comp, CompositionResult)
-    assert comp.primaries == ("p", "He", "C", "Si", "Fe") and comp.observable == "2d"
+    assert comp.primaries == ("p", "He", "C", "Si", "Fe") and comp.observable == "lnA"
     assert len(comp.n_data) == len(ENERGY_BINS) - 1
     np.testing.assert_array_equal(comp.energy_edges, ENERGY_BINS)
     assert comp.valid.sum() >= 3
@@ -148,6 +178,25 @@ def test_composition_closure(result: MasterclassResult) -> None:
         assert comp.fraction("Fe")[i] + comp.fraction("Si")[i] > 0.3
         pull = (comp.mean_lnA[i] - INJECTED_LNA) / math.hypot(comp.mean_lnA_err[i], 0.1)
         assert abs(pull) < 4, str(comp)
+    light = result.light_heavy
+    assert isinstance(light, CompositionResult) and light.primaries == ("light", "heavy")
+    # half light, half heavy; method bias: the light and heavy templates mix their elements as the published
+    # spectra do (He in light, C and Si in heavy), so pure protons and iron come out 0.06-0.08 too heavy here
+    for i in np.flatnonzero(light.valid):
+        assert -0.12 < light.fraction("light")[i] - 0.5 < 4 * light.fraction_error("light")[i], str(light)
+
+
+def test_element_spectra_closure(result: MasterclassResult) -> None:
+    """Unfolded light (p + He) and heavy (C + Si + Fe) fluxes: each half of the sky's all-particle flux."""
+    spectra = result.element_spectra
+    assert isinstance(spectra, ElementSpectra) and spectra.result.valid
+    both = spectra.light_heavy
+    edges = np.asarray(both.lgE_edges)
+    half = 0.5 * KASCADE_2024_SKY.integrated_flux(edges).sum(axis=0) / np.diff(10.0 ** (edges - 9.0))
+    pulls = (both.flux - half) / both.flux_err
+    assert np.all(np.abs(pulls) < 4), pulls.round(2)
+    mean, err = spectra.result.mean_lnA()
+    assert np.all(np.abs(mean - INJECTED_LNA) < 4 * err + 0.2), (mean.round(2), err.round(2))
 
 
 def test_knee_closure(result: MasterclassResult) -> None:
@@ -178,9 +227,17 @@ def test_root_file_opens_in_root(result: MasterclassResult, pyroot) -> None:  # 
     names = {k.GetName(): k.GetClassName() for k in f.GetListOfKeys()}
     for name in ("data_spectrum", "data_lgNe", "data_lgNmu", "data_ratio", "data_zenith", "data_azimuth"):
         assert names[name] == "TH1D", name
-    for name in ("data_size_map", "data_core_map", "sim_p_size_map", "sim_Fe_size_map", "data_size_map_ebin0"):
+    for name in ("data_size_map", "data_core_map", "sim_p_size_map", "sim_Fe_size_map"):
         assert names[name] == "TH2D", name
     assert {f"sim_{p}_spectrum" for p in ("p", "He", "C", "Si", "Fe")} <= set(names)
+    for name in ("data_lnA_ebin0", "sim_Fe_lnA_ebin0", "unfolded_p_flux", "unfolded_light_flux", "unfolded_mean_lnA",
+                 "composition_Fe_fraction", "composition_light_fraction"):  # fmt: skip
+        assert names[name] == "TH1D", name
+    spectra = result.element_spectra
+    assert isinstance(spectra, ElementSpectra)
+    unfolded = f.Get("unfolded_Fe_flux")
+    assert unfolded.GetBinContent(1) == pytest.approx(spectra.result.flux[4, 0], rel=1e-6)
+    assert unfolded.GetBinError(1) == pytest.approx(spectra.result.flux_err[4, 0], rel=1e-6)
     n_selected = result.cutflow.n_selected
     h = f.Get("data_spectrum")
     assert h.GetEntries() == pytest.approx(n_selected)
@@ -286,7 +343,8 @@ def test_sample1_without_times_core_or_age(samples: dict[str, Any], tmp_path: Pa
     assert [st.name for st in r.cutflow.steps] == ["zenith"]
     assert isinstance(r.flux, Failure) and isinstance(r.knee, Failure)
     assert "no event times" in r.knee.reason
-    assert set(r.failures) == {"flux", "knee"} and r.exposure.live_time_s is None
+    assert set(r.failures) == {"flux", "knee", "element_spectra"} and r.exposure.live_time_s is None
+    assert "generation record" in r.failures["element_spectra"]
     assert isinstance(r.gauss, FitResult)
     s = json.loads(r.summary_json.read_text())
     assert s["knee"] == {"error": r.knee.reason} and s["exposure"]["live_time_s"] is None
@@ -366,15 +424,14 @@ def test_cli_bad_data_is_one_line(samples: dict[str, Any], tmp_path: Path) -> No
 
 
 def test_default_sample_is_used_without_inputs(tmp_path: Path) -> None:
-    """No --data/--sim: the built-in sample 3 (data) and sample 2 (simulation); small in tests (conftest scale)."""
+    """No --data/--sim: the built-in sample 3 (data) and simulation.root (the library of sample 2 with its truth);
+    small in tests (conftest scale)."""
     r = run_masterclass(out=tmp_path, progress=False)
     assert [Path(p).name for p in r.inputs.data] == ["sample3_data.csv"]
-    assert [Path(p).name for p in r.inputs.simulation] == ["sample2_simulation.csv"]
-    # masterclass sample 2 has no shower age: the age cut is switched off for data and simulation alike
-    assert r.cuts_switched_off == (
-        "age_min switched off: the simulation has no age",
-        "age_max switched off: the simulation has no age",
-    )
-    assert [st.name for st in r.cutflow.steps] == ["zenith", "core"]
+    assert [Path(p).name for p in r.inputs.simulation] == ["simulation.root"]
+    assert r.inputs.builtin and r.inputs.has_truth
+    assert r.cuts_switched_off == ()  # simulation.root has the shower age (sample 2 has not)
+    assert [st.name for st in r.cutflow.steps] == ["zenith", "core", "age"]
     assert r.cutflow.n_selected > 0
     assert r.report.is_file() and set(r.figures) == set(FIGURES)
+    assert "SYNTHETIC" in r.report.read_text(encoding="utf-8")

@@ -35,6 +35,7 @@ TABLE = (
     "p,15.1,-5.0,7.5,9.01388,25.0,300.0,4.8,3.9\n"
 )
 
+
 @pytest.fixture(scope="module")
 def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """Small valid files of every binary format, written by kcdc_hep itself."""

@@ -17,6 +17,7 @@ from kcdc_hep.estimators import estimate_energy, estimate_lnA
 from kcdc_hep.schema import FIELDS
 from kcdc_hep.simulation import detector, showers
 from kcdc_hep.simulation import generator as sim
+from kcdc_hep.simulation.sky import KASCADE_2024_SKY as KASCADE_SKY
 
 TRUTH = ("primary", "lgE_true", "zenith_true", "azimuth_true", "core_x_true", "core_y_true", "lgNe_true", "lgNmu_true")
 
@@ -90,13 +91,61 @@ def test_weather_is_seasonal_over_the_years() -> None:
     assert 990 < pressure.mean() < 1015 and 4 < pressure.std() < 14
 
 
-def test_rate_is_one_to_four_hertz_within_runs() -> None:
+def test_rate_is_the_sky_seen_by_the_detector() -> None:
+    """The event rate is what the sky sends through 91 m and 60 deg: 0.76 Hz on average, varying by run."""
     ev = sim.simulate(20000, seed=2, kind="data")
     t = ak.to_numpy(ev.time).astype(np.int64) / 1e9
     run = ak.to_numpy(ev.run)
     same_run = run[1:] == run[:-1]
     rate = 1.0 / np.mean(np.diff(t)[same_run])
-    assert 1.0 <= rate <= 4.0
+    assert 0.6 <= rate <= 0.95
+    per_run = [1.0 / np.mean(np.diff(t[run == r])) for r in np.unique(run)]
+    assert np.ptp(per_run) > 0.2 * rate  # the weather changes the rate from run to run
+
+
+def test_counts_over_exposure_give_the_sky_flux() -> None:
+    """The generated all-particle flux (showers per true-energy bin / exposure) is the sky's in every bin with enough
+    showers: data events carry the times, their twin simulation (same seed and options) the true energies."""
+    from kcdc_hep.simulation.sky import KASCADE_2024_SKY
+    from kcdc_hep.spectrum import exposure, live_time
+
+    options = {"seed": 5, "zenith_max_deg": 60.0, "lgE_range": (14.6, 18.0)}
+    data = sim.simulate(200_000, kind="data", **options)
+    twin = sim.simulate(200_000, kind="simulation", **options)
+    assert np.array_equal(ak.to_numpy(data.lgNe), ak.to_numpy(twin.lgNe))
+    vertical = ak.to_numpy(twin.zenith_true) <= 42.0  # where the trigger is fully efficient above 10^15.2 eV
+    edges = np.arange(15.2, 17.01, 0.2)
+    counts = np.histogram(ak.to_numpy(twin.lgE_true)[vertical], edges)[0]
+    expected = exposure(live_time(ak.to_numpy(data.time)), zenith_max_deg=42.0) * KASCADE_2024_SKY.integrated_flux(
+        edges
+    ).sum(axis=0)
+    enough = expected > 30
+    assert enough.sum() >= 6
+    # measured: ratios 0.98-1.03; allowed: 3 sigma and the 2 % of cores reconstructed outside 91 m
+    pulls = (counts - expected)[enough] / np.sqrt(expected[enough])
+    assert np.all(np.abs(pulls) < 3.0 + 0.02 * np.sqrt(expected[enough])), pulls.round(2)
+
+
+def test_the_library_throws_equal_numbers_on_e_minus_2() -> None:
+    """simulate_library: p ... Fe in turn on E^-2 from 10^14 eV; the numbers thrown are counted exactly."""
+    events, generation = sim.simulate_library(20_000, seed=9)
+    assert generation.elements == schema.MASS_GROUPS and generation.index == -2.0
+    assert generation.lgE_range == (14.0, 18.0) and generation.zenith_max_deg == 42.0
+    assert max(generation.n_thrown) - min(generation.n_thrown) <= 1  # one chunk: equal to within one
+    assert 2.0 * len(events) < sum(generation.n_thrown) < 3.0 * len(events)  # ~40 % trigger and pass the cuts
+    lgE = ak.to_numpy(events.lgE_true)
+    assert lgE.min() >= 14.0 and lgE.max() <= 18.0
+    primary = ak.to_numpy(events.primary).astype(str)
+    # above 10^15.3 eV every thrown shower triggers: the triggered ones follow E^-2 with equal numbers per element
+    high = lgE > 15.3
+    expected = generation.expected_thrown([15.3, 18.0])[:, 0]
+    found = np.array([np.sum(high & (primary == el)) for el in generation.elements])
+    assert np.all(np.abs(found - 0.985 * expected) < 4 * np.sqrt(expected) + 0.02 * expected), (found, expected)
+    # the library re-weighted to the sky has the sky's composition
+    w = generation.weights_to(KASCADE_SKY, lgE, primary)
+    shares = np.array([w[high & (primary == el)].sum() for el in generation.elements])
+    sky = KASCADE_SKY.integrated_flux([15.3, 18.0])[:, 0]
+    np.testing.assert_allclose(shares / shares.sum(), sky / sky.sum(), atol=0.03)
 
 
 def test_simulations_keep_the_truth_and_no_time() -> None:
@@ -147,6 +196,22 @@ def test_arrival_times_follow_the_shower_plane() -> None:
         t, p = math.radians(e.zenith_true), math.radians(e.azimuth_true)
         plane = -(x * math.sin(t) * math.cos(p) + y * math.sin(t) * math.sin(p)) / detector.C_M_PER_NS
         assert np.corrcoef(plane, e.arrival_time.to_numpy())[0, 1] > 0.9
+
+
+def test_the_sky_decides_energies_and_primaries() -> None:
+    """By default the primaries follow the sky's shares (light below the knee, heavier above it); a broken power law
+    with the composition table stays an option."""
+    ev = sim.simulate(60_000, seed=3, kind="simulation", lgE_range=(15.0, 17.5))
+    lgE, primary = ak.to_numpy(ev.lgE_true), ak.to_numpy(ev.primary).astype(str)
+    low, high = lgE < 15.4, lgE > 16.3
+    for sel, centre in ((low, 15.2), (high, 16.6)):
+        shares = np.array([np.mean(primary[sel] == el) for el in schema.MASS_GROUPS])
+        assert shares == pytest.approx(KASCADE_SKY.fractions(centre), abs=0.06)
+    assert np.mean(primary[high] == "p") < np.mean(primary[low] == "p") - 0.2
+    old = sim.simulate(2000, seed=3, kind="simulation", spectrum=showers.BrokenPowerLaw())
+    assert set(old.primary.to_list()) <= set(schema.MASS_GROUPS)
+    with pytest.raises(ArgumentError, match="ElementSky or a BrokenPowerLaw"):
+        sim.simulate(10, seed=1, spectrum="knee")  # type: ignore[arg-type]
 
 
 def test_bad_options_are_refused() -> None:

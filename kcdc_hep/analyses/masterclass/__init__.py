@@ -16,17 +16,22 @@ Dask cluster of N processes and ``scheduler=`` (``--scheduler tcp://host:8786``)
 outputs number for number:
 
 1. the ratio lgNe/lgNmu of the data with a Gaussian (:func:`kcdc_hep.fits.fit_gauss`, as ROOT's ``Fit("gaus")``);
-2. the composition per energy bin with the simulated 2-D lgNe–lgNmu maps of p … Fe as templates
-   (:func:`kcdc_hep.fits.fit_composition`) and the mean logarithmic mass ⟨ln A⟩;
-3. the light/heavy separation line from the simulated p and Fe showers (:func:`kcdc_hep.fits.separation_line`)
+2. the light/heavy separation line from the simulated p and Fe showers (:func:`kcdc_hep.fits.separation_line`)
    and the heavy fraction of the data per energy bin;
-4. the all-particle flux (:func:`kcdc_hep.spectrum.flux_spectrum`, exposure = live time × area × solid angle) and
-   the knee (:func:`kcdc_hep.fits.fit_knee`), when the data carry event times.
+3. the all-particle flux (:func:`kcdc_hep.spectrum.flux_spectrum`, exposure = live time × area × solid angle) and
+   the knee (:func:`kcdc_hep.fits.fit_knee`), when the data carry event times;
+4. the composition across the knee, 10^15–10^17 eV, with the showers up to 42° (the simulation library's range):
+   per energy bin the fractions of p, He, C, Si, Fe and of light and heavy from template fits of the electron–muon
+   map, the templates re-weighted to the measured spectrum, ⟨ln A⟩, and where five groups cannot be told apart
+   (:mod:`~.physics`);
+5. the energy spectra of the elements by unfolding (:func:`kcdc_hep.unfolding.unfold`) and the knee of each element
+   where the data fix it, when the simulation is a library with true energies (``simulation.root``, the default).
 
 A fit that cannot be done (too few events, no event times) is recorded with the reason (a
 :class:`~kcdc_hep.analyses.masterclass.summary.Failure` in the result, an ``error`` in the summary), and the rest of
 the job goes on. The stages live in the modules of this package: :mod:`~.inputs` (checks), :mod:`~.stream` (chunks
-→ histograms), :mod:`~.summary` (fits → typed records), :mod:`~.figures` and :mod:`~.report`.
+→ histograms), :mod:`~.summary` (fits → typed records), :mod:`~.physics` (composition, element spectra),
+:mod:`~.figures` and :mod:`~.report`.
 """
 
 from __future__ import annotations
@@ -44,8 +49,15 @@ from kcdc_hep import engine
 from kcdc_hep._util import atomic_write, progress_bar
 from kcdc_hep.analyses.masterclass import inputs as checks
 from kcdc_hep.analyses.masterclass.figures import FIGURES, draw_figures
+from kcdc_hep.analyses.masterclass.physics import physics_histograms
 from kcdc_hep.analyses.masterclass.report import render_report
-from kcdc_hep.analyses.masterclass.stream import root_histograms, stream_data, stream_simulation
+from kcdc_hep.analyses.masterclass.stream import (
+    COMPOSITION_ZENITH_MAX_DEG,
+    composition_binning,
+    root_histograms,
+    stream_data,
+    stream_simulation,
+)
 from kcdc_hep.analyses.masterclass.summary import Exposure, Failure, MasterclassResult, analyse, fit_line
 from kcdc_hep.errors import ArgumentError
 from kcdc_hep.selections import Cutflow, Cuts
@@ -54,9 +66,10 @@ from kcdc_hep.writers.histograms import write_histograms
 
 __all__ = ["DEFAULT_ENERGY_BINS", "FIGURES", "STEP_SIZE", "MasterclassResult", "run_masterclass"]
 
-#: Energy bins (lg(E/eV) edges) of the composition and heavy-fraction fits: from full trigger efficiency (1 PeV) up
-#: to where the masterclass simulation (sample 2, 1.7 M showers) still has enough iron showers for a template.
-DEFAULT_ENERGY_BINS: tuple[float, ...] = (15.0, 15.2, 15.4, 15.6, 16.0)
+#: Energy bins (lg(E/eV) edges) of the composition, heavy-fraction and element-spectrum analyses: from full trigger
+#: efficiency (1 PeV) across the knee to 100 PeV, wider above 10^16.2 eV where the showers get few (the built-in
+#: data have about 150 showers up to 42° between 10^16.5 and 10^17 eV).
+DEFAULT_ENERGY_BINS: tuple[float, ...] = (15.0, 15.2, 15.4, 15.6, 15.8, 16.0, 16.2, 16.5, 17.0)
 #: Events per chunk (``step_size=``).
 STEP_SIZE = 500_000
 _ROOT_FILE, _SUMMARY, _REPORT = "masterclass.root", "summary.json", "report.html"
@@ -76,6 +89,7 @@ def run_masterclass(
     workers: int | None = None,
     scheduler: str | Any | None = None,
     step_size: int = STEP_SIZE,
+    composition_zenith_max_deg: float | None = COMPOSITION_ZENITH_MAX_DEG,
 ) -> MasterclassResult:
     """Run the whole masterclass analysis and write figures, ``masterclass.root``, ``summary.json``, ``report.html``.
 
@@ -86,7 +100,9 @@ def run_masterclass(
         times (``time``: sample 3, KCDC exports) the flux and the knee are measured too. Default: the built-in
         sample-3-like data of :func:`kcdc_hep.simulation.samples.default_sample`.
     sim : path, glob or list of paths, optional
-        Simulated showers with the ``primary`` (sample 2, KCDC simulation exports). Default: the built-in sample 2.
+        Simulated showers with the ``primary`` (sample 2, KCDC simulation exports). Default: the built-in
+        ``simulation.root`` (the library of sample 2 with its true energies and generation record, which the
+        element spectra and the re-weighted templates need).
     out : path
         Output folder (created if needed; existing output files are refused unless ``overwrite``).
     overwrite : bool
@@ -97,7 +113,7 @@ def run_masterclass(
     progress : bool
         Progress bars on stderr.
     energy_bins : sequence of float
-        lg(E/eV) edges of the composition and heavy-fraction bins.
+        lg(E/eV) edges of the composition, heavy-fraction and element-spectrum bins.
     flux_table : path, optional
         A published flux table (:func:`kcdc_hep.spectrum.read_flux_table`) drawn with the measured flux.
     workers : int, optional
@@ -108,6 +124,9 @@ def run_masterclass(
         same outputs number for number.
     step_size : int
         Events per chunk (and per Dask task): bounds the memory of each worker.
+    composition_zenith_max_deg : float, optional
+        Zenith cut of the showers of the composition and the element spectra (at most the library's thrown range,
+        42° for the built-in one); None: the zenith cut of ``cuts``.
 
     Returns
     -------
@@ -151,9 +170,18 @@ def run_masterclass(
         client = None
         if workers is not None or scheduler is not None:
             client = dask.enter_context(engine.dask_client(workers=workers, scheduler=scheduler))
-        common: dict[str, Any] = {"cuts": used_cuts, "progress": progress, "scheduler": client, "step_size": step_size}
+        generation = found.generation if found.has_truth else None
+        corrected = "zenith" in found.data_fields and "zenith" in found.sim_fields
+        binning, comp_cuts = composition_binning(
+            edges, cuts=used_cuts, generation=generation, corrected=corrected,
+            zenith_max_deg=composition_zenith_max_deg,
+        )  # fmt: skip
+        common: dict[str, Any] = {
+            "cuts": used_cuts, "composition_cuts": comp_cuts, "binning": binning, "progress": progress,
+            "scheduler": client, "step_size": step_size,
+        }  # fmt: skip
         t0 = stage("inputs", t_start)
-        sim_h = stream_simulation(found.simulation, found.sim_columns(), energy_bins=edges, **common)
+        sim_h = stream_simulation(found.simulation, found.sim_columns(), generation=generation, **common)
         _require_showers(sim_h.flow, "simulated")
         line = fit_line(sim_h)
         t0 = stage("simulation", t0)
@@ -161,23 +189,30 @@ def run_masterclass(
             found.data,
             found.data_columns(),
             line=None if isinstance(line, Failure) else line,
-            energy_bins=edges,
             available=frozenset(found.data_fields),
             max_gap_s=MAX_GAP_S,
             **common,
         )
         _require_showers(data_h.flow, "measured")
         t0 = stage("data", t0)
-        analyses = analyse(sim_h, data_h, cuts=used_cuts, line=line)
+        fit_timings: dict[str, float] = {}
+        analyses = analyse(
+            sim_h, data_h, cuts=used_cuts, line=line, binning=binning, generation=generation, timings=fit_timings
+        )
         reference = read_flux_table(flux_table) if flux_table is not None else None
         t0 = stage("fits", t0)
+        timings.update(fit_timings)
         pngs = draw_figures(sim_h, data_h, analyses, reference)
         t0 = stage("figures", t0)
         for name, png in pngs.items():
             with atomic_write(targets[f"{name}.png"]) as tmp:
                 tmp.write_bytes(png)
         heavy = None if isinstance(analyses.heavy_fraction, Failure) else analyses.heavy_fraction
-        write_histograms(root_histograms(sim_h, data_h, heavy, edges), targets[_ROOT_FILE], overwrite=True)
+        histograms = {
+            **root_histograms(sim_h, data_h, heavy, binning),
+            **physics_histograms(analyses.composition_fits, analyses.element_spectra, binning),
+        }
+        write_histograms(histograms, targets[_ROOT_FILE], overwrite=True)
         stage("write", t0)
         timings["total"] = time.perf_counter() - t_start
         result = MasterclassResult(

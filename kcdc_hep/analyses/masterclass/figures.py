@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from kcdc_hep.analyses.masterclass.stream import DataHistograms, SimHistograms
 from kcdc_hep.analyses.masterclass.summary import Analyses, Failure
+from kcdc_hep.reference import (
+    GROUP_ELEMENTS,
+    published_all_particle,
+    published_element_spectra,
+    published_mean_lnA,
+)
 from kcdc_hep.spectrum import FluxSpectrum
+from kcdc_hep.unfolding import LIGHT_HEAVY
 
-__all__ = ["FIGURES", "draw_figures"]
+__all__ = ["FIGURES", "draw_figures", "published_light_fraction", "unfolded_all_particle"]
 
 #: The figures of the job: file stem → title (the report's captions are in report.py).
 FIGURES: MappingProxyType[str, str] = MappingProxyType(
@@ -22,10 +32,43 @@ FIGURES: MappingProxyType[str, str] = MappingProxyType(
         "size_map_data": "Measured showers in the electron–muon plane",
         "ratio": "The ratio lg(Ne)/lg(Nμ) with a Gaussian fit",
         "composition": "Composition and mean mass versus energy",
+        "light_heavy": "Light and heavy cosmic rays versus energy",
         "heavy_fraction": "Heavy fraction versus energy",
+        "element_spectra": "The energy spectrum of each element",
         "flux": "All-particle flux and the knee",
     }
 )
+
+
+def published_light_fraction() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The light fraction (p + He) of the published KASCADE element spectra: lgE edges, fraction, error.
+
+    The error propagates the groups' statistical and systematic errors as independent (the paper gives no
+    covariance), so it is indicative.
+    """
+    s = published_element_spectra()
+    light = sum(np.asarray(s.flux[g]) for g in GROUP_ELEMENTS if GROUP_ELEMENTS[g] in LIGHT_HEAVY["light"])
+    heavy = sum(np.asarray(s.flux[g]) for g in GROUP_ELEMENTS if GROUP_ELEMENTS[g] in LIGHT_HEAVY["heavy"])
+    total = light + heavy
+    var_l = sum(s.total_error(g) ** 2 for g in GROUP_ELEMENTS if GROUP_ELEMENTS[g] in LIGHT_HEAVY["light"])
+    var_h = sum(s.total_error(g) ** 2 for g in GROUP_ELEMENTS if GROUP_ELEMENTS[g] in LIGHT_HEAVY["heavy"])
+    err = np.sqrt(heavy**2 * var_l + light**2 * var_h) / total**2
+    return np.asarray(s.lgE_edges), np.asarray(light / total), np.asarray(err)
+
+
+def unfolded_all_particle(result: Any) -> FluxSpectrum:
+    """The sum of the unfolded element spectra as a flux spectrum (true energy, anti-correlations included)."""
+    total = result.combined({"all": result.groups})
+    edges = 10.0 ** (np.asarray(total.lgE_edges) - 9.0)
+    flux, err = np.nan_to_num(total.flux[0]), np.nan_to_num(total.flux_err[0])
+    return FluxSpectrum(
+        energy_GeV=np.sqrt(edges[1:] * edges[:-1]),
+        flux=flux,
+        flux_err_low=np.minimum(err, flux),
+        flux_err_high=err,
+        energy_edges_GeV=edges,
+        label="sum of the unfolded elements (true energy)",
+    )
 
 
 def _png(fig: Any) -> bytes:
@@ -66,6 +109,14 @@ def draw_figures(
         plot.kascade_label(ax, data=data, loc=loc, rlabel=rlabel)
         pngs[name] = _png(fig)
 
+    def wide(name: str, draw: Callable[[Any], Any], *, data: bool | str = "Data + Simulation") -> None:
+        """A figure with room on the right for a legend outside the axes."""
+        fig = Figure(figsize=(15, 7.5))
+        ax = fig.subplots()
+        draw(ax)
+        plot.kascade_label(ax, data=data, rlabel="")
+        pngs[name] = _png(fig)
+
     def spectrum(ax: Any) -> None:
         plot.plot_spectrum(data.spectrum, ax=ax, label="measured showers")
         lo, hi = ax.get_ylim()
@@ -77,12 +128,31 @@ def draw_figures(
         else:
             plot.plot_heavy_fraction(a.heavy_fraction, ax=ax)
 
+    spectra = None if isinstance(a.element_spectra, Failure) else a.element_spectra
+    comp = a.composition_fits
+
     def flux(ax: Any) -> None:
         if isinstance(a.flux, Failure):
             _nothing(ax, "no flux measured (see summary.json)")
         else:
             knee = None if isinstance(a.knee, Failure) else a.knee
-            plot.plot_flux(a.flux, knee, ax=ax, reference=reference)
+            others = [unfolded_all_particle(spectra.result)] if spectra is not None else []
+            published = reference or replace(published_all_particle(), label="KASCADE 2005 (published, QGSJet 01)")
+            plot.plot_flux(a.flux, knee, ax=ax, reference=published, others=others, label="measured (up to 18°)")
+
+    def light_heavy(ax: Any) -> None:
+        if isinstance(comp.light_heavy, Failure):
+            _nothing(ax, "light/heavy fit not possible (see summary.json)")
+        else:
+            unfolded = spectra.light_heavy if spectra is not None else None
+            plot.plot_light_fraction(comp.light_heavy, ax=ax, unfolded=unfolded, published=published_light_fraction())
+
+    def element_spectra(ax: Any) -> None:
+        if spectra is None:
+            _nothing(ax, f"no element spectra: {a.element_spectra} (see summary.json)")
+        else:
+            knees = {g: k for g, k in spectra.knees.items() if not isinstance(k, Failure)}
+            plot.plot_element_spectra(spectra.result, ax=ax, published=published_element_spectra(), knees=knees)
 
     gauss = None if isinstance(a.gauss, Failure) else a.gauss
     with plot.style():
@@ -95,15 +165,23 @@ def draw_figures(
         pngs["size_maps_simulation"] = _png(fig)
         single("size_map_data", lambda ax: plot.plot_size_map(data.size_map, ax=ax, line=line))
         single("ratio", lambda ax: plot.plot_ratio(data.ratio, gauss, ax=ax, label="measured showers"))
-        fig = Figure(figsize=(10, 12))
+        fig = Figure(figsize=(14, 12))
         top, bottom = fig.subplots(2, 1, sharex=True)
         if isinstance(a.composition, Failure):
             _nothing(top, "composition fit not possible (see summary.json)")
         else:
-            plot.plot_fractions(a.composition, ax=top)
-            plot.plot_mean_lnA(a.composition, ax=bottom)
+            plot.plot_fractions(a.composition, ax=top, resolved=comp.resolved)
+            top.legend(**_OUTSIDE, fontsize=14)
+            unfolded = spectra.result if spectra is not None else None
+            plot.plot_mean_lnA(a.composition, ax=bottom, published=published_mean_lnA(), unfolded=unfolded,
+                               label="<ln A> from the fit (reconstructed energy)")  # fmt: skip
         plot.kascade_label(top, data="Data + Simulation")
         pngs["composition"] = _png(fig)
+        wide("light_heavy", light_heavy)
         single("heavy_fraction", heavy, data="Data + Simulation")
+        wide("element_spectra", element_spectra)
         single("flux", flux)
     return pngs
+
+
+_OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}

@@ -16,11 +16,13 @@ from kcdc_hep.errors import ArgumentError, MissingColumnError, OutputExistsError
 from kcdc_hep.readers import expand, iterate
 from kcdc_hep.schema import describe
 from kcdc_hep.selections import Cuts
+from kcdc_hep.simulation.sky import GenerationSpectrum
 
 __all__ = [
     "DATA_FIELDS",
     "OPTIONAL_FIELDS",
     "SIM_FIELDS",
+    "TRUTH_FIELDS",
     "Inputs",
     "applicable_cuts",
     "check_energy_bins",
@@ -35,19 +37,33 @@ DATA_FIELDS = ("lgE", "lgNe", "lgNmu")
 SIM_FIELDS = ("lgE", "lgNe", "lgNmu", "primary")
 #: Fields read when present: the cuts' fields, the direction and core maps, and the event times (data only).
 OPTIONAL_FIELDS = ("zenith", "azimuth", "core_x", "core_y", "core_dist", "age", "time")
+#: Simulated truth read when present: the true energy (for the element spectra and re-weighted templates).
+TRUTH_FIELDS = ("lgE_true",)
 
 Paths = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """The input files of a run and the fields all files of each input have (``flux_table``: a published flux)."""
+    """The input files of a run and the fields all files of each input have (``flux_table``: a published flux).
+
+    ``generation`` is how the simulation library was thrown (the sum over its files), when every simulation file
+    carries a generation record (``simulation.root``); None otherwise. ``builtin``: an input is a built-in
+    (synthetic) sample.
+    """
 
     data: tuple[str, ...]
     simulation: tuple[str, ...]
     data_fields: tuple[str, ...]
     sim_fields: tuple[str, ...]
     flux_table: str | None = None
+    generation: GenerationSpectrum | None = None
+    builtin: bool = False
+
+    @property
+    def has_truth(self) -> bool:
+        """Whether the simulation has true energies and a generation record (what the element spectra need)."""
+        return self.generation is not None and "lgE_true" in self.sim_fields
 
     def absolute(self) -> Inputs:
         """The same inputs with absolute paths (as the summary and the report show them)."""
@@ -62,8 +78,8 @@ class Inputs:
         return [f for f in (*DATA_FIELDS, *OPTIONAL_FIELDS) if f in self.data_fields]
 
     def sim_columns(self) -> list[str]:
-        """Fields to read from the simulation (no event times: simulations have none)."""
-        return [f for f in (*SIM_FIELDS, *OPTIONAL_FIELDS[:-1]) if f in self.sim_fields]
+        """Fields to read from the simulation (no event times: simulations have none; the true energy if there)."""
+        return [f for f in (*SIM_FIELDS, *OPTIONAL_FIELDS[:-1], *TRUTH_FIELDS) if f in self.sim_fields]
 
 
 def check_energy_bins(energy_bins: Sequence[float]) -> tuple[float, ...]:
@@ -103,16 +119,18 @@ def check_outputs(out: Path, names: Sequence[str], *, overwrite: bool) -> dict[s
 
 
 def default_inputs(*, progress: bool) -> tuple[list[str], list[str]]:
-    """The built-in default sample: data = sample 3, sim = sample 2 (generated into the user cache on first use).
+    """The built-in default sample: data = sample 3, sim = simulation.root (generated into the user cache on first use).
 
     Sample 3 is the measured data set with every column: event times (for the flux and the knee), core position and
     shower age (for all the quality cuts). Sample 1 holds the same showers (and more) with only E, Ne, Nmu, Ze, so
-    it would add no independent events and cannot be cut alike; sample 2 is the simulation with the primaries.
+    it would add no independent events and cannot be cut alike. ``simulation.root`` is the simulation library of
+    sample 2 (the same showers) with the true energies and the record of how it was thrown, which the element
+    spectra and the re-weighted templates need (sample 2 has the primaries but no truth).
     """
     from kcdc_hep.simulation.samples import default_sample
 
     data = default_sample("sample3", progress=progress)
-    sim = default_sample("sample2", progress=progress)
+    sim = default_sample("simulation", progress=progress)
     return [os.fspath(data)], [os.fspath(sim)]
 
 
@@ -130,7 +148,22 @@ def resolve_inputs(
         data_fields=tuple(_check_fields(data_paths, DATA_FIELDS, role="measured data")),
         sim_fields=tuple(_check_fields(sim_paths, SIM_FIELDS, role="simulation")),
         flux_table=os.fspath(flux_table) if flux_table is not None else None,
+        generation=_generation(sim_paths),
+        builtin=data is None or sim is None,
     )
+
+
+def _generation(paths: Sequence[str]) -> GenerationSpectrum | None:
+    """The generation of the simulation library: the records of all its files added (None if one has none)."""
+    from kcdc_hep.simulation.samples import read_generation
+
+    records = [read_generation(p) for p in paths]
+    if not records or any(r is None for r in records):
+        return None
+    total = records[0]
+    for r in records[1:]:
+        total = total + r  # type: ignore[operator]
+    return total
 
 
 def applicable_cuts(cuts: Cuts, inputs: Inputs) -> tuple[Cuts, tuple[str, ...]]:

@@ -2,12 +2,13 @@
 
 :func:`analyse` fits the merged histograms of :mod:`~kcdc_hep.analyses.masterclass.stream`;
 :class:`MasterclassResult` carries everything the job found and wrote, and ``summary.json`` is its
-:meth:`MasterclassResult.to_dict`.
+:meth:`MasterclassResult.to_dict`. The composition and the element spectra are in :mod:`.physics`.
 """
 
 from __future__ import annotations
 
 import platform
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,9 +19,18 @@ import numpy as np
 from kcdc_hep import fits
 from kcdc_hep._util import to_jsonable
 from kcdc_hep.analyses.masterclass.inputs import Inputs
-from kcdc_hep.analyses.masterclass.stream import LINE_PRIMARIES, DataHistograms, SimHistograms
-from kcdc_hep.errors import FitError, SchemaError
+from kcdc_hep.analyses.masterclass.physics import (
+    MIN_EVENTS,
+    Composition,
+    ElementSpectra,
+    Failure,
+    composition_fits,
+    element_spectra,
+)
+from kcdc_hep.analyses.masterclass.stream import LINE_PRIMARIES, CompositionBinning, DataHistograms, SimHistograms
+from kcdc_hep.errors import FitError
 from kcdc_hep.selections import Cutflow, Cuts
+from kcdc_hep.simulation.sky import GenerationSpectrum
 from kcdc_hep.spectrum import MAX_GAP_S, FluxSpectrum, LiveTime, flux_spectrum
 
 __all__ = [
@@ -39,22 +49,6 @@ __all__ = [
 KNEE_RANGE_GEV: tuple[float, float] = (1e6, 3e8)
 #: Sharpness ε of the smooth knee (fixed: the data constrain it weakly, see :func:`kcdc_hep.fits.fit_knee`).
 KNEE_SHARPNESS = 10.0
-#: Fewest showers per energy bin, in the data and in each simulated primary, for a composition fit.
-MIN_EVENTS = 50
-
-
-@dataclass(frozen=True)
-class Failure:
-    """An analysis that could not be done, and why (in plain words)."""
-
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"error": reason}``, as ``summary.json`` writes it."""
-        return {"error": self.reason}
-
-    def __str__(self) -> str:
-        return self.reason
 
 
 @dataclass(frozen=True)
@@ -86,7 +80,12 @@ class Exposure:
 
 @dataclass(frozen=True)
 class Analyses:
-    """The analyses of the job, each its result record or the :class:`Failure` saying why it could not be done."""
+    """The analyses of the job, each its result record or the :class:`Failure` saying why it could not be done.
+
+    ``composition`` is the five-group fit of :attr:`composition_fits` (p, He, C, Si, Fe per reconstructed-energy
+    bin), which also holds the light/heavy fit and where five groups are told apart; ``element_spectra`` the
+    unfolded spectra of the elements (true energy).
+    """
 
     gauss: fits.FitResult | Failure
     composition: fits.CompositionResult | Failure
@@ -94,6 +93,8 @@ class Analyses:
     heavy_fraction: fits.HeavyFraction | Failure
     flux: FluxSpectrum | Failure
     knee: fits.KneeResult | Failure
+    composition_fits: Composition
+    element_spectra: ElementSpectra | Failure
 
 
 def fit_line(sim: SimHistograms) -> fits.SeparationLine | Failure:
@@ -105,18 +106,24 @@ def fit_line(sim: SimHistograms) -> fits.SeparationLine | Failure:
         return Failure(str(err))
 
 
-def analyse(sim: SimHistograms, data: DataHistograms, *, cuts: Cuts, line: fits.SeparationLine | Failure) -> Analyses:
-    """Every fit of the job on the merged histograms; a fit that cannot be done becomes a :class:`Failure`."""
+def analyse(
+    sim: SimHistograms,
+    data: DataHistograms,
+    *,
+    cuts: Cuts,
+    line: fits.SeparationLine | Failure,
+    binning: CompositionBinning,
+    generation: GenerationSpectrum | None,
+    timings: dict[str, float] | None = None,
+) -> Analyses:
+    """Every fit of the job on the merged histograms; a fit that cannot be done becomes a :class:`Failure`.
+
+    ``timings`` (if given) receives the seconds of the stages ``composition`` and ``unfolding``.
+    """
     try:
         gauss: fits.FitResult | Failure = fits.fit_gauss(data.ratio, method="chi2")
     except FitError as err:
         gauss = Failure(str(err))
-    try:  # 2-D lgNe × lgNmu templates per energy bin (simulated primaries without showers are left out)
-        composition: fits.CompositionResult | Failure = fits.fit_composition(
-            data.composition, sim.templates, method="da", min_events=MIN_EVENTS
-        )
-    except (FitError, SchemaError) as err:
-        composition = Failure(str(err))
     if isinstance(line, Failure) or data.heavy is None:
         heavy: fits.HeavyFraction | Failure = line if isinstance(line, Failure) else Failure("no light/heavy line")
     else:
@@ -131,7 +138,13 @@ def analyse(sim: SimHistograms, data: DataHistograms, *, cuts: Cuts, line: fits.
             )
         except FitError as err:
             knee = Failure(str(err))
-    return Analyses(gauss, composition, line, heavy, flux, knee)
+    t0 = time.perf_counter()
+    comp = composition_fits(sim, data, binning, knee)
+    t1 = time.perf_counter()
+    spectra = element_spectra(sim, data, binning, generation, knee_sharpness=KNEE_SHARPNESS)
+    if timings is not None:
+        timings["composition"], timings["unfolding"] = t1 - t0, time.perf_counter() - t1
+    return Analyses(gauss, comp.elements, line, heavy, flux, knee, comp, spectra)
 
 
 def _flux(data: DataHistograms, cuts: Cuts) -> FluxSpectrum | Failure:
@@ -230,10 +243,21 @@ class MasterclassResult:
         return self.analyses.knee
 
     @property
+    def light_heavy(self) -> fits.CompositionResult | Failure:
+        """The light/heavy composition per energy bin (templates p + He and C + Si + Fe)."""
+        return self.analyses.composition_fits.light_heavy
+
+    @property
+    def element_spectra(self) -> ElementSpectra | Failure:
+        """The unfolded energy spectra of p, He, C, Si, Fe and their knees."""
+        return self.analyses.element_spectra
+
+    @property
     def failures(self) -> dict[str, str]:
         """The analyses that could not be done, by their key in ``summary.json``, with the reasons."""
         a = self.analyses
-        outcomes = {"gauss_ratio": a.gauss, "composition": a.composition, "separation_line": a.separation_line,
+        outcomes = {"gauss_ratio": a.gauss, "composition": a.composition, "light_heavy": self.light_heavy,
+                    "element_spectra": a.element_spectra, "separation_line": a.separation_line,
                     "heavy_fraction": a.heavy_fraction, "flux": a.flux, "knee": a.knee}  # fmt: skip
         return {key: outcome.reason for key, outcome in outcomes.items() if isinstance(outcome, Failure)}
 
@@ -259,7 +283,8 @@ class MasterclassResult:
             "cutflow_simulation": self.cutflow_simulation.to_dict(),
             "energy_bins_lgE": list(self.energy_bins),
             "gauss_ratio": _gauss_dict(a.gauss),
-            "composition": _composition_dict(a.composition),
+            "composition": a.composition_fits.to_dict(),
+            "element_spectra": a.element_spectra.to_dict(),
             "separation_line": a.separation_line.to_dict(),
             "heavy_fraction": a.heavy_fraction.to_dict(),
             "exposure": self.exposure.to_dict(flux.exposure_m2_s_sr if flux is not None else None),
@@ -292,29 +317,3 @@ def _knee_dict(knee: fits.KneeResult | Failure) -> dict[str, Any]:
     if isinstance(knee, Failure):
         return knee.to_dict()
     return {**knee.to_dict(), "energy_range_GeV": list(KNEE_RANGE_GEV)}
-
-
-def _composition_dict(comp: fits.CompositionResult | Failure) -> dict[str, Any]:
-    if isinstance(comp, Failure):
-        return {**comp.to_dict(), "bins": []}
-    bins = [
-        {
-            "lgE_low": float(comp.energy_edges[i]),
-            "lgE_high": float(comp.energy_edges[i + 1]),
-            "n_data": int(comp.n_data[i]),
-            "valid": bool(comp.valid[i]),
-            "reason": comp.reason(i),
-            "fractions": dict(zip(comp.primaries, comp.fractions[i].tolist(), strict=True)),
-            "errors": dict(zip(comp.primaries, comp.fraction_errors[i].tolist(), strict=True)),
-            "mean_lnA": float(comp.mean_lnA[i]),
-            "mean_lnA_err": float(comp.mean_lnA_err[i]),
-        }
-        for i in range(len(comp.n_data))
-    ]
-    return {
-        "primaries": list(comp.primaries),
-        "lnA": list(comp.lnA),
-        "observable": comp.observable,
-        "method": comp.method,
-        "bins": bins,
-    }
