@@ -202,7 +202,8 @@ def run_masterclass(
         reference = read_flux_table(flux_table) if flux_table is not None else None
         t0 = stage("fits", t0)
         timings.update(fit_timings)
-        pngs = draw_figures(sim_h, data_h, analyses, reference)
+        labels = {which: found.label(which) for which in ("data", "simulation", "both")}
+        pngs = draw_figures(sim_h, data_h, analyses, reference, labels=labels)
         t0 = stage("figures", t0)
         for name, png in pngs.items():
             with atomic_write(targets[f"{name}.png"]) as tmp:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
@@ -84,9 +84,19 @@ def _nothing(ax: Any, text: str) -> None:
 
 
 def draw_figures(
-    sim: SimHistograms, data: DataHistograms, analyses: Analyses, reference: FluxSpectrum | None
+    sim: SimHistograms,
+    data: DataHistograms,
+    analyses: Analyses,
+    reference: FluxSpectrum | None,
+    *,
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
-    """Every figure of :data:`FIGURES` as PNG bytes (a panel says so where an analysis could not be done)."""
+    """Every figure of :data:`FIGURES` as PNG bytes (a panel says so where an analysis could not be done).
+
+    ``labels`` says what the events are, for the figure labels: ``{"data": ..., "simulation": ..., "both": ...}``
+    (:meth:`Inputs.label`, e.g. "synthetic data, seed 2940"); without it the figures claim nothing about the data.
+    """
+    names = {"data": "", "simulation": "", "both": "", **(labels or {})}
     from matplotlib.figure import Figure
 
     from kcdc_hep import plotting as plot
@@ -99,22 +109,22 @@ def draw_figures(
         name: str,
         draw: Callable[[Any], Any],
         *,
-        data: bool | str = True,
+        which: str = "data",
         loc: int = 0,
         rlabel: str = "KCDC masterclass",
     ) -> None:
         fig = Figure()
         ax = fig.subplots()
         draw(ax)
-        plot.kascade_label(ax, data=data, loc=loc, rlabel=rlabel)
+        plot.kascade_label(ax, names[which] or None, loc=loc, rlabel=rlabel)
         pngs[name] = _png(fig)
 
-    def wide(name: str, draw: Callable[[Any], Any], *, data: bool | str = "Data + Simulation") -> None:
+    def wide(name: str, draw: Callable[[Any], Any], *, which: str = "both") -> None:
         """A figure with room on the right for a legend outside the axes."""
         fig = Figure(figsize=(15, 7.5))
         ax = fig.subplots()
         draw(ax)
-        plot.kascade_label(ax, data=data, rlabel="")
+        plot.kascade_label(ax, names[which] or None, rlabel="")
         pngs[name] = _png(fig)
 
     def spectrum(ax: Any) -> None:
@@ -161,7 +171,7 @@ def draw_figures(
         fig = Figure(figsize=(18, 10.5))
         grid = fig.subplots(2, 3, sharex=True, sharey=True)
         plot.plot_size_maps(sim.size_map, axes=grid, line=line)
-        plot.kascade_label(grid[0, 0], data=False, rlabel="")
+        plot.kascade_label(grid[0, 0], names["simulation"] or None, rlabel="")
         pngs["size_maps_simulation"] = _png(fig)
         single("size_map_data", lambda ax: plot.plot_size_map(data.size_map, ax=ax, line=line))
         single("ratio", lambda ax: plot.plot_ratio(data.ratio, gauss, ax=ax, label="measured showers"))
@@ -175,10 +185,10 @@ def draw_figures(
             unfolded = spectra.result if spectra is not None else None
             plot.plot_mean_lnA(a.composition, ax=bottom, published=published_mean_lnA(), unfolded=unfolded,
                                label="<ln A> from the fit (reconstructed energy)")  # fmt: skip
-        plot.kascade_label(top, data="Data + Simulation")
+        plot.kascade_label(top, names["both"] or None)
         pngs["composition"] = _png(fig)
         wide("light_heavy", light_heavy)
-        single("heavy_fraction", heavy, data="Data + Simulation")
+        single("heavy_fraction", heavy, which="both")
         wide("element_spectra", element_spectra)
         single("flux", flux)
     return pngs

@@ -13,6 +13,7 @@ import awkward as ak
 import numpy as np
 
 from kcdc_hep.errors import ArgumentError, MissingColumnError, OutputExistsError, closest_first
+from kcdc_hep.provenance import Provenance, joint_label, provenance_of
 from kcdc_hep.readers import expand, iterate
 from kcdc_hep.schema import describe
 from kcdc_hep.selections import Cuts
@@ -64,6 +65,16 @@ class Inputs:
     def has_truth(self) -> bool:
         """Whether the simulation has true energies and a generation record (what the element spectra need)."""
         return self.generation is not None and "lgE_true" in self.sim_fields
+
+    def provenances(self, which: str = "both") -> list[Provenance]:
+        """Where the events of the data, the simulation or both came from (synthetic sample or KASCADE data)."""
+        paths = {"data": self.data, "simulation": self.simulation, "both": (*self.data, *self.simulation)}[which]
+        return [provenance_of(p) for p in paths]
+
+    def label(self, which: str = "both") -> str:
+        """The figure label of the data, the simulation or both: never "Open Data" for a generated sample."""
+        provs = self.provenances(which)
+        return joint_label(provs) if provs else ""
 
     def absolute(self) -> Inputs:
         """The same inputs with absolute paths (as the summary and the report show them)."""

@@ -203,7 +203,7 @@ def _captions(r: MasterclassResult) -> dict[str, str]:
             "position in this map tells light from heavy." + line_text
         ),
         "size_map_data": (
-            "The same map for the real, measured showers. The dashed line comes from the simulation: showers "
+            "The same map for the showers of the data sample (see above where they come from). The dashed line comes from the simulation: showers "
             "above it look heavy (iron-like), below it light (proton-like). <b>What to notice:</b> the measured "
             "showers fill the region between the simulated proton and iron bands — cosmic rays are a mixture of "
             "light and heavy particles."
@@ -383,9 +383,12 @@ def render_report(result: MasterclassResult, pngs: Mapping[str, bytes]) -> str:
         f"<style>{_CSS}</style><script>{_JS}</script></head>",
         '<body data-report-status="loading">',
         "<h1>KASCADE masterclass: what cosmic rays are made of</h1>",
-        '<p class="small">KASCADE Open Data (KCDC), made with kcdc_hep '
+        f'<p class="small">KASCADE {html.escape(result.inputs.label("both"))}, made with kcdc_hep '
         f"{html.escape(__version__)}. Data: {html.escape(', '.join(shown.data))}; "
         f"simulation: {html.escape(', '.join(shown.simulation))}.</p>",
+        '<p class="small">Where the events come from: '
+        + "; ".join(html.escape(p.source) for p in dict.fromkeys(result.inputs.provenances()))
+        + ".</p>",
         "<p>Cosmic rays are atomic nuclei from space. When one hits the atmosphere it makes an <i>air shower</i> "
         "of billions of particles. The KASCADE experiment in Karlsruhe measured the electrons and muons of such "
         "showers on the ground from 1996 to 2013. From them we learn the energy of each cosmic ray and whether it "

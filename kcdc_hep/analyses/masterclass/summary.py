@@ -274,6 +274,10 @@ class MasterclassResult:
                 "data": list(shown.data),
                 "simulation": list(shown.simulation),
                 "flux_table": self.inputs.flux_table,
+                "provenance": [
+                    {"path": path, "synthetic": p.synthetic, "seed": p.seed, "source": p.source, "label": p.label}
+                    for path, p in zip((*shown.data, *shown.simulation), self.inputs.provenances(), strict=True)
+                ],
                 "n_data_events": self.cutflow.n_total,
                 "n_simulated_events": self.cutflow_simulation.n_total,
             },
