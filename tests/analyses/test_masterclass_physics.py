@@ -94,7 +94,11 @@ def test_every_bin_is_fitted_and_the_light_fraction_falls(runs: list[dict[str, A
 
 
 def test_mean_lnA_and_light_fraction_close_per_bin(runs: list[dict[str, Any]]) -> None:
-    """From 10^15.2 to 10^17 eV, within the error plus a method bias of 0.10 (⟨ln A⟩) and 0.03 (light)."""
+    """From 10^15.2 to 10^17 eV, within the error plus a method bias of 0.10 (⟨ln A⟩) and 0.03 (light).
+
+    Measured over the four seeds: ⟨ln A⟩ pulls mean +0.48, width 0.69 (a bias of about +0.03 where the error is
+    0.02); light-fraction pulls mean -0.43, width 0.74.
+    """
     lnA_pulls, light_pulls = [], []
     for run in runs:
         five, two = run["composition"].elements, run["composition"].light_heavy
@@ -107,11 +111,14 @@ def test_mean_lnA_and_light_fraction_close_per_bin(runs: list[dict[str, Any]]) -
         lnA_pulls.append(d_lnA / five.mean_lnA_err[use])
         light_pulls.append(d_light / two.fraction_error("light")[use])
     for pulls in (np.concatenate(lnA_pulls), np.concatenate(light_pulls)):
-        assert abs(pulls.mean()) < 0.6 and pulls.std() < 1.6, (pulls.mean(), pulls.std())
+        assert abs(pulls.mean()) < 0.8 and pulls.std() < 1.6, (pulls.mean(), pulls.std())
 
 
 def test_unfolded_element_spectra_close(runs: list[dict[str, Any]]) -> None:
-    """Where an element is measured (error below its flux), pulls against the injected flux: mean ~0, width ~1."""
+    """Where an element is measured (error below its flux), pulls against the injected flux: mean ~0, width ~1.
+
+    Measured: 150 pulls, mean 0.02, width 1.12; ⟨ln A⟩ of the unfolded spectra: 32 pulls, mean 0.01, width 0.78.
+    """
     pulls, lnA_pulls = [], []
     for run in runs:
         spectra: ElementSpectra = run["spectra"]
