@@ -203,7 +203,8 @@ def _captions(r: MasterclassResult) -> dict[str, str]:
             "position in this map tells light from heavy." + line_text
         ),
         "size_map_data": (
-            "The same map for the showers of the data sample (see above where they come from). The dashed line comes from the simulation: showers "
+            "The same map for the showers of the data sample (see above where they come from). The dashed line "
+            "comes from the simulation: showers "
             "above it look heavy (iron-like), below it light (proton-like). <b>What to notice:</b> the measured "
             "showers fill the region between the simulated proton and iron bands — cosmic rays are a mixture of "
             "light and heavy particles."
