@@ -5,3 +5,5 @@
 - :mod:`kcdc_hep.classroom.lab`: the class workspace (notebooks, samples, kernels) and JupyterLab;
 - :mod:`kcdc_hep.classroom.kernels`: the Jupyter kernels (Python and, with ROOT, ROOT C++).
 """
+
+__all__: list[str] = []  # the jobs/classroom live in the modules of this package
