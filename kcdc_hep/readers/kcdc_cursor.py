@@ -253,4 +253,11 @@ class KcdcReader:
     def _read(self, name: str, cursor: BranchCursor, lo: int, hi: int) -> Any:
         # uproot raises many kinds of errors on damaged data (h5py too, for HDF5 tables read like trees)
         with damaged(self.where, f"reading branch {name!r} at entries {lo}-{hi} failed"):
-            return cursor.take(lo, hi)
+            values = cursor.take(lo, hi)
+        if len(values) != hi - lo:  # a damaged basket can hold fewer entries than the tree says: never join those
+            msg = (
+                f"{self.where}: branch {name!r} holds {len(values)} entries where {hi - lo} were asked for "
+                f"(entries {lo}-{hi}); the file is truncated or corrupt: get a fresh copy"
+            )
+            raise CorruptFileError(msg)
+        return values

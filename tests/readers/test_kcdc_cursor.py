@@ -123,3 +123,33 @@ def test_read_and_iterate_use_the_join(kcdc_file: Path, kcdc_events: ak.Array) -
     chunks = list(kcdc_hep.iterate(kcdc_file, step_size=777))
     assert [len(c) for c in chunks] == [777] * 6 + [338]
     assert ak.to_list(ak.concatenate(chunks)) == ak.to_list(whole)
+
+
+class _ShortBranch:
+    """A branch whose (damaged) baskets hold fewer entries than its tree says."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+
+    def array(self, *, entry_start: int, entry_stop: int, library: str = "ak") -> ak.Array:
+        return ak.Array(self.values[entry_start : min(entry_stop, len(self.values) - 2)])
+
+
+class _Tree:
+    def __init__(self, **branches: np.ndarray) -> None:
+        self.branches = branches
+        self.num_entries = len(next(iter(branches.values())))
+
+    def __getitem__(self, name: str) -> _ShortBranch:
+        return _ShortBranch(self.branches[name])
+
+    def keys(self) -> list[str]:
+        return list(self.branches)
+
+
+def test_a_branch_shorter_than_its_tree_is_a_corrupt_file_not_a_broken_join() -> None:
+    """A bit flip seen by the fuzzer: a component branch returned fewer entries, and the join built an invalid
+    array that failed only later, in the user's code."""
+    general = _Tree(E=np.linspace(14.0, 16.0, 10))
+    with pytest.raises(CorruptFileError, match="holds 8 entries where 10 were asked for"):
+        KcdcReader(general, ["E"], where="damaged.root").read(0, 10)
