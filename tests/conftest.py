@@ -100,3 +100,22 @@ def pytest_make_collect_report(collector: pytest.Collector):  # type: ignore[no-
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"{_MUST_RUN_REASON} (the whole module): {reason}"
+
+
+@pytest.fixture(autouse=True)
+def _uproot_class_registry():  # type: ignore[no-untyped-def]
+    """Keep uproot's global class registry as it was: a damaged file (fuzz tests) can register broken models of
+    TAttFill & co. from its mutated streamers (new versions inside the known classes too), which later reads and
+    writes of good files in the same process would then use."""
+    import uproot
+
+    classes, unknown = dict(uproot.classes), dict(uproot.unknown_classes)
+    versions = {name: dict(c.known_versions) for name, c in classes.items() if hasattr(c, "known_versions")}
+    yield
+    uproot.classes.clear()
+    uproot.classes.update(classes)
+    uproot.unknown_classes.clear()
+    uproot.unknown_classes.update(unknown)
+    for name, known in versions.items():
+        classes[name].known_versions.clear()
+        classes[name].known_versions.update(known)
