@@ -14,6 +14,7 @@ macro (:mod:`kcdc_hep.analyses.example`, which fills histograms from the branche
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -26,6 +27,45 @@ from kcdc_hep.errors import CorruptFileError
 from kcdc_hep.readers.sources import damaged
 
 __all__ = ["BranchCursor", "Component", "ComponentRows", "KcdcChunk", "KcdcReader"]
+
+
+def _checked(interpretation: Any) -> Any:
+    """``interpretation``, with a check of every basket's list offsets if it reads lists (``AsJagged``).
+
+    uproot takes a jagged basket's entry offsets as the basket says and sizes the branch's content from them before
+    it copies the (clamped) slices in: one damaged offset in a 17 kB basket allocated 1.9 GB and filled the lists with
+    whatever that memory held. The check runs in uproot's hook before the baskets are joined and refuses offsets that
+    decrease or point past the basket's own content.
+    """
+    import uproot
+
+    if type(interpretation) is not uproot.AsJagged:
+        return interpretation
+    return _jagged_class()(
+        interpretation.content, interpretation.header_bytes, interpretation.typename, interpretation.original
+    )
+
+
+@functools.cache
+def _jagged_class() -> type:
+    """The ``AsJagged`` with checked offsets (made on first use: uproot is imported only when a ROOT file is read)."""
+    import uproot
+
+    class CheckedJagged(uproot.AsJagged):  # type: ignore[misc]
+        def hook_before_final_array(self, *args: Any, basket_arrays: Mapping[int, Any], **kwargs: Any) -> None:
+            for number, lists in basket_arrays.items():
+                offsets = np.asarray(lists.offsets)
+                if len(offsets) and (
+                    offsets[0] < 0 or offsets[-1] > len(lists.content) or np.any(np.diff(offsets) < 0)
+                ):
+                    msg = (
+                        f"basket {number} holds list offsets from {offsets[0]} to {offsets[-1]} "
+                        f"for {len(lists.content)} values"
+                    )
+                    raise ValueError(msg)
+            super().hook_before_final_array(*args, basket_arrays=basket_arrays, **kwargs)
+
+    return CheckedJagged
 
 
 class BranchCursor:
@@ -47,6 +87,9 @@ class BranchCursor:
         self.boundaries = None if offsets is None else np.asarray(offsets, dtype=np.int64)
         self.start = 0
         self.data: Any = None
+        self._read_as = {}  # a branch of an HDF5 table read like a tree has no interpretation
+        if hasattr(branch, "interpretation"):
+            self._read_as = {"interpretation": _checked(branch.interpretation)}
 
     def _stop(self) -> int:
         return self.start + (len(self.data) if self.data is not None else 0)
@@ -61,7 +104,7 @@ class BranchCursor:
             if self.boundaries is not None:
                 k = min(int(np.searchsorted(self.boundaries, hi, side="left")), len(self.boundaries) - 1)
                 read_to = max(hi, int(self.boundaries[k]))  # to the end of the basket that holds entry hi - 1
-            new = self.branch.array(entry_start=read_from, entry_stop=read_to, library="ak")
+            new = self.branch.array(entry_start=read_from, entry_stop=read_to, library="ak", **self._read_as)
             if self.data is None:
                 self.data = new
             else:  # keep what is still needed of the previous read (at most one basket); to_packed drops the
@@ -224,14 +267,33 @@ class KcdcReader:
             if len(sel):
                 ranges[role] = self._range(role, sel, int(comp.tree.num_entries))
         second = self._take([((role, b), c, *ranges[role]) for role in ranges for b, c in self._cursors[role].items()])
+        self._check_counts(self._general, general, start)
         components = {}
         for role, comp in self._components.items():
             if role in ranges:
                 values = {b: second[(role, b)] for b in comp.branches}
+                self._check_counts(self._cursors[role], values, ranges[role][0])
                 components[role] = ComponentRows(index[role], ranges[role][0], values)
             else:
                 components[role] = ComponentRows(index[role], 0, {b: np.zeros(0) for b in comp.branches})
         return KcdcChunk(start, stop, general, components)
+
+    def _check_counts(self, cursors: Mapping[str, BranchCursor], values: Mapping[str, Any], first: int) -> None:
+        """Every list branch read with its counter (``EDeposit[ArrivalN]``) holds as many values per entry as the
+        counter says: a damaged basket can hold valid-looking offsets that disagree with it."""
+        for name, cursor in cursors.items():
+            counter = getattr(getattr(cursor.branch, "count_branch", None), "name", None)
+            if counter is None or counter not in values or values[name].ndim < 2:
+                continue
+            counts, lengths = np.asarray(values[counter]), np.asarray(ak.num(values[name], axis=1))
+            differ = np.flatnonzero(counts != lengths)
+            if len(differ):
+                at = int(differ[0])
+                msg = (
+                    f"{self.where}: branch {name!r} holds {lengths[at]} values at entry {first + at} where its "
+                    f"counter {counter!r} says {counts[at]}; the file is corrupt: get a fresh copy"
+                )
+                raise CorruptFileError(msg)
 
     def _range(self, role: str, sel: np.ndarray, n: int) -> tuple[int, int]:
         lo, hi = int(sel.min()), int(sel.max()) + 1

@@ -217,6 +217,49 @@ def test_a_basket_declaring_a_little_more_than_it_holds_is_an_error_not_stray_by
         kcdc_hep.read(damaged)
 
 
+def _with_list_offset(path: Path, entry: int, value: Callable[[int], int]) -> Path:
+    """An uncompressed KCDC file whose first ``EDeposit`` basket has the list offset of ``entry`` replaced by
+    ``value(offset)`` (a basket ends with its entries' byte offsets: a count, then one 32-bit offset per entry)."""
+    import uproot
+
+    events = simulate(250, seed=13, kind="data", stations=True, lgE_range=(15, 17))
+    kcdc_hep.write(events, path, compression=None, step_size=100)
+    with uproot.open(path) as f:
+        branch = f["Array"]["EDeposit"]
+        at = int(branch.member("fBasketSeek")[0]) + branch.basket(0).member("fLast") + 4 + 4 * entry
+    data = path.read_bytes()
+    (old,) = struct.unpack(">i", data[at : at + 4])
+    path.write_bytes(data[:at] + struct.pack(">i", value(old)) + data[at + 4 :])
+    return path
+
+
+def test_a_list_offset_far_out_of_its_basket_is_refused_before_it_is_allocated(tmp_path: Path) -> None:
+    """uproot sized the lists' content from a damaged offset (one bit flip in a 17 kB basket cost 1.9 GB) and filled
+    it with stray memory; the offsets are checked in uproot's hook before the baskets are joined."""
+    path = _with_list_offset(tmp_path / "events.root", 2, lambda _: 0x7FFFFFF0)
+    for call in (lambda: kcdc_hep.read(path), lambda: list(kcdc_hep.iterate(path, step_size=40))):
+        tracemalloc.start()
+        try:
+            with pytest.raises(CorruptFileError, match=r"'EDeposit'.*basket 0 holds list offsets"):
+                call()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 50 * 2**20
+
+
+def test_lists_that_disagree_with_their_counter_are_an_error_not_shifted_values(tmp_path: Path) -> None:
+    """One offset moved by one value: every list stays inside its basket, but two disagree with ``ArrivalN``."""
+    path = _with_list_offset(tmp_path / "events.root", 2, lambda offset: offset + 4)
+    for call in (lambda: kcdc_hep.read(path), lambda: list(kcdc_hep.iterate(path, step_size=40))):
+        with pytest.raises(
+            CorruptFileError, match=r"'EDeposit' holds \d+ values at entry 1 where its counter 'ArrivalN'"
+        ):
+            call()
+    with pytest.raises(CorruptFileError, match="EDeposit has other list lengths than ArrivalS"):
+        run(path, output=tmp_path / "out.root", progress=False)
+
+
 @pytest.mark.parametrize(
     "head",
     [b"root" + bytes(12), b"root\x00\x0f\x42\x40" + bytes(8), b"root\x00\x00\xff\xff" + b"\xff" * 12, b"root"],
