@@ -166,23 +166,68 @@ def _install_object_check() -> None:
         decompress.hook_before_block = hook
 
 
-def open_file(source: Any, *, where: str) -> Any:
-    """uproot.open with damaged-file errors turned into :class:`CorruptFileError`.
+@contextlib.contextmanager
+def open_file(source: Any, *, where: str) -> Iterator[Any]:
+    """uproot.open with damaged-file errors turned into :class:`CorruptFileError` (a context manager).
 
     ``source`` is a path or a seekable binary stream. uproot's array cache is off: the readers hold what they
     read themselves (:class:`~kcdc_hep.readers.kcdc_cursor.BranchCursor`). Every compressed object read from the
     file is checked before uproot unpacks it (:func:`_check_object`): a damaged size field is an error, not a
-    gigabyte allocation.
+    gigabyte allocation. uproot's process-wide class registry is restored when the file closes: see
+    :func:`_registry_kept`.
     """
     import uproot
 
     size = _check_length(source, where)
     _install_object_check()
-    with damaged(where, _WHAT):
-        file = uproot.open(source, array_cache=None)
-        with contextlib.suppress(TypeError):  # a source that cannot be weak-referenced is not measured
-            _SIZES[file.file.source] = size
-        return file
+    with _registry_kept():
+        with damaged(where, _WHAT):
+            file = uproot.open(source, array_cache=None)
+            with contextlib.suppress(TypeError):  # a source that cannot be weak-referenced is not measured
+                _SIZES[file.file.source] = size
+        with file:
+            yield file
+
+
+_REGISTRY_LOCK = threading.Lock()
+_registry_users = 0
+_registry_saved: tuple[dict[str, Any], dict[str, Any], dict[str, dict[Any, Any]]] | None = None
+
+
+@contextlib.contextmanager
+def _registry_kept() -> Iterator[None]:
+    """uproot's class registry as it was before, once the last file opened through :func:`open_file` closes.
+
+    uproot builds a model from a file's own streamers for every class version it does not know and registers it
+    process-wide (``uproot.classes``, ``known_versions``): a damaged or hostile file would leave models of class
+    versions that do not exist (a ``TH1D`` version 99), which every later file, read or write in the process, would
+    then be served. Files open at the same time (threads) share one snapshot; the last to close restores it.
+    """
+    import uproot
+
+    global _registry_users, _registry_saved
+    with _REGISTRY_LOCK:
+        if _registry_users == 0:
+            classes = dict(uproot.classes)
+            versions = {n: dict(c.known_versions) for n, c in classes.items() if hasattr(c, "known_versions")}
+            _registry_saved = (classes, dict(uproot.unknown_classes), versions)
+        _registry_users += 1
+    try:
+        yield
+    finally:
+        with _REGISTRY_LOCK:
+            _registry_users -= 1
+            if _registry_users == 0 and _registry_saved is not None:
+                classes, unknown, versions = _registry_saved
+                uproot.classes.clear()
+                uproot.classes.update(classes)
+                uproot.unknown_classes.clear()
+                uproot.unknown_classes.update(unknown)
+                for name, known in versions.items():
+                    if classes[name].known_versions != known:
+                        classes[name].known_versions.clear()
+                        classes[name].known_versions.update(known)
+                _registry_saved = None
 
 
 def layout(file: Any, *, where: str) -> RootLayout:

@@ -286,6 +286,39 @@ def test_the_run_twin_reports_a_damaged_file_as_corrupt(seeds: dict[str, bytes],
         assert (tmp_path / f"out{n}.root").is_file(), what
 
 
+def test_a_file_with_class_versions_of_its_own_leaves_uproots_registry_as_it_was(tmp_path: Path) -> None:
+    """uproot registers a model for every class version a file's streamers define, process-wide: a file claiming
+    ``TH1D`` version 99 left that model behind for every later file of the process (seen with fuzzed files, whose
+    damaged streamers broke a later histogram write). The readers restore the registry when the file closes."""
+    import hist
+    import uproot
+
+    from kcdc_hep.analyses.compare import compare_files
+    from kcdc_hep.writers import write_histograms
+
+    h = hist.Hist.new.Reg(10, 0, 1, name="x").Double()
+    h.fill(np.linspace(0.05, 0.95, 10))
+    good = tmp_path / "good.root"
+    with uproot.recreate(good, compression=None) as f:
+        f["h"] = h
+    data = bytearray(good.read_bytes())
+    streamer = data.find(b"\x04TH1D\x00") + 10  # name, empty title, checksum: then the class version
+    with uproot.open(good) as f:
+        key = f.key("h")
+        version = key.fSeekKey + key.fKeylen + 4  # the object's byte count, then its version
+    assert data[streamer : streamer + 4] == b"\x00\x00\x00\x03" and data[version : version + 2] == b"\x00\x03"
+    data[streamer : streamer + 4], data[version : version + 2] = struct.pack(">i", 99), struct.pack(">h", 99)
+    own = tmp_path / "own.root"
+    own.write_bytes(bytes(data))
+
+    known = dict(uproot.classes["TH1D"].known_versions)
+    report = compare_files(good, own)  # reads the version-99 histogram through uproot's model of it
+    assert report.ok and uproot.classes["TH1D"].known_versions == known
+    write_histograms({"h": h}, tmp_path / "out.root")
+    with uproot.open(tmp_path / "out.root") as f:
+        assert f["h"].values().tolist() == h.values().tolist()
+
+
 # ---------------------------------------------------------------------------------------------------- Parquet
 def test_a_parquet_file_without_row_groups_is_empty(tmp_path: Path) -> None:
     import pyarrow as pa
