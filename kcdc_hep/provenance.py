@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kcdc_hep import settings
+from kcdc_hep._util import atomic_write, check_output
 from kcdc_hep.errors import ArgumentError, CorruptFileError
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "joint_label",
     "provenance_of",
     "sidecar_path",
+    "write_sidecar",
 ]
 
 #: Suffix of the sidecar file that states a file's provenance: ``sample.csv`` → ``sample.csv.provenance.json``.
@@ -99,6 +101,26 @@ def sidecar_path(path: str | os.PathLike[str]) -> Path:
     """The sidecar file that may state the provenance of ``path``: ``<path>.provenance.json``."""
     p = Path(path)
     return p.with_name(p.name + SIDECAR_SUFFIX)
+
+
+def write_sidecar(path: str | os.PathLike[str], provenance: Provenance, *, overwrite: bool = False) -> Path:
+    """Write the sidecar ``<path>.provenance.json`` that states where the events of ``path`` came from.
+
+    Returns
+    -------
+    pathlib.Path
+        The sidecar written (atomically).
+
+    Raises
+    ------
+    OutputExistsError
+        If the sidecar exists and ``overwrite`` is false.
+    """
+    target = check_output(sidecar_path(path), overwrite=overwrite)
+    record = {"synthetic": provenance.synthetic, "seed": provenance.seed, "source": provenance.source}
+    with atomic_write(target) as tmp:
+        tmp.write_text(json.dumps({**record, "label": provenance.label}, indent=2) + "\n", encoding="utf-8")
+    return target
 
 
 def _from_sidecar(sidecar: Path) -> Provenance:

@@ -37,6 +37,7 @@ from typing import Any, Literal
 from kcdc_hep import settings
 from kcdc_hep._optional import import_optional
 from kcdc_hep.errors import ArgumentError, KcdcError, MissingFileError
+from kcdc_hep.provenance import sidecar_path
 
 __all__ = [
     "DATA_FILES_ENV",
@@ -278,7 +279,7 @@ def prepare_workspace(
             raise MissingFileError(msg)
     for p in (_default_samples() if samples else []) + extra:
         _link_or_copy(p, data_dir / p.name)
-        sidecar = p.with_name(p.name + ".provenance.json")
+        sidecar = sidecar_path(p)
         if sidecar.is_file():
             _link_or_copy(sidecar, data_dir / sidecar.name)
     readme = root / "README.md"

@@ -71,6 +71,7 @@ from kcdc_hep._optional import import_optional
 from kcdc_hep._util import atomic_write, check_output, progress_bar
 from kcdc_hep.errors import ArgumentError
 from kcdc_hep.estimators import estimate_energy
+from kcdc_hep.provenance import Provenance, builtin_label, sidecar_path, write_sidecar
 from kcdc_hep.simulation.generator import simulate, simulate_library
 from kcdc_hep.simulation.sky import GenerationSpectrum
 
@@ -486,6 +487,8 @@ def generate(
     sizes = _sizes(scale, events)
     names = (*SAMPLE_NAMES, "events_hdf5") if _with_hdf5(hdf5) else SAMPLE_NAMES
     targets = {name: check_output(folder / FILES[name], overwrite=overwrite) for name in names}
+    for target in targets.values():
+        check_output(sidecar_path(target), overwrite=overwrite)
     folder.mkdir(parents=True, exist_ok=True)
     groups = [_make_data_files, _make_simulation_files, _make_events_files]
     with progress_bar(total=len(targets), desc="generate", unit="file", enabled=progress) as bar:
@@ -498,6 +501,13 @@ def generate(
                 futures = [pool.submit(group, targets, sizes, seed) for group in groups]
                 for future in concurrent.futures.as_completed(futures):
                     bar.update(len(future.result()))
+    size = f"{events} events" if events is not None else f"scale {1.0 if scale is None else scale}"
+    fingerprint = generator_fingerprint()
+    for name, target in targets.items():
+        kind = "simulation" if name in ("sample2", "simulation") else "data"
+        source = f"kcdc_hep {kind} sample {target.name} (generated: seed {seed}, {size}, generator {fingerprint})"
+        prov = Provenance(synthetic=True, seed=seed, source=source, label=builtin_label(kind, seed))
+        write_sidecar(target, prov, overwrite=overwrite)
     return targets
 
 

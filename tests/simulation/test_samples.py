@@ -14,6 +14,7 @@ import kcdc_hep
 from kcdc_hep import schema
 from kcdc_hep.errors import ArgumentError, MissingDependencyError, OutputExistsError
 from kcdc_hep.estimators import estimate_energy
+from kcdc_hep.provenance import provenance_of
 from kcdc_hep.readers import format_of
 from kcdc_hep.simulation import samples
 from kcdc_hep.simulation.generator import simulate, simulate_library
@@ -112,6 +113,20 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_other_files(
         assert path.read_bytes() != other[name].read_bytes(), name
 
 
+def test_every_generated_file_says_it_is_synthetic_wherever_it_is_written(
+    generated: dict[str, Path], tmp_path: Path
+) -> None:
+    """``kcdc-hep generate --out`` writes outside the built-in folder: a sidecar beside each file says what it is."""
+    for name, path in generated.items():
+        prov = provenance_of(path)
+        kind = "simulation" if name in ("sample2", "simulation") else "data"
+        assert prov.synthetic and prov.seed == SEED and prov.label == f"synthetic {kind}, seed {SEED}", name
+        assert f"{path.name} (generated: seed {SEED}" in prov.source
+    copy = tmp_path / "copy.csv"  # a copy without its sidecar claims nothing
+    copy.write_bytes(generated["sample2"].read_bytes())
+    assert not provenance_of(copy).synthetic and provenance_of(copy).label == "data"
+
+
 def test_existing_files_are_never_overwritten_silently(generated: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "d"
     samples.generate(out, events=50, progress=False)
@@ -122,6 +137,12 @@ def test_existing_files_are_never_overwritten_silently(generated: dict[str, Path
     samples.generate(out, events=60, progress=False, overwrite=True)
     assert len((out / samples.FILES["sample1"]).read_text().splitlines()) == 61
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary leftovers
+    for p in out.iterdir():  # a sidecar left alone is not overwritten either
+        if p.name != "sample1_data.txt.provenance.json":
+            p.unlink()
+    with pytest.raises(OutputExistsError, match=r"sample1_data\.txt\.provenance\.json exists"):
+        samples.generate(out, events=60, progress=False)
+    assert not (out / samples.FILES["sample1"]).exists()
 
 
 def test_bad_sizes_are_refused(tmp_path: Path) -> None:
