@@ -450,6 +450,7 @@ EXPECTED: dict[str, list[str] | None] = {
         "joint_label",
         "provenance_of",
         "sidecar_path",
+        "write_sidecar",
     ],
     "kcdc_hep.readers": [
         "COMPONENT_FILES",
@@ -496,6 +497,7 @@ EXPECTED: dict[str, list[str] | None] = {
         "describe",
         "is_hdf5",
         "layout",
+        "num_entries",
         "open_file",
         "tables",
     ],

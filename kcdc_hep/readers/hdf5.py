@@ -53,7 +53,7 @@ from kcdc_hep.readers import root as _root
 from kcdc_hep.readers.sources import HDF5_SIGNATURE as SIGNATURE
 from kcdc_hep.readers.sources import damaged, is_hdf5, open_member, open_zip, zip_errors
 
-__all__ = ["SIGNATURE", "Table", "chunks", "describe", "is_hdf5", "layout", "open_file", "tables"]
+__all__ = ["SIGNATURE", "Table", "chunks", "describe", "is_hdf5", "layout", "num_entries", "open_file", "tables"]
 
 #: The 8 bytes every HDF5 file starts with (after an optional user block of 512, 1024, 2048, ... bytes).
 #: How a damaged HDF5 file is reported.
@@ -517,6 +517,12 @@ def chunks(
     with _opened(Path(path), member, where) as file, damaged(where, _WHAT, hint=_HINT):
         lay = layout(file, where=where)
         yield from _root.layout_chunks(lay, where=where, columns=columns, start=start, stop=stop, step=step)
+
+
+def num_entries(path: str | Path, member: str | None = None, *, where: str) -> int:
+    """The number of events of an HDF5 file (entries of its general table), without reading them."""
+    with _opened(Path(path), member, where) as file, damaged(where, _WHAT, hint=_HINT):
+        return layout(file, where=where).num_entries
 
 
 def describe(path: str | Path, member: str | None = None, *, full: bool = False) -> list[str]:

@@ -1,8 +1,9 @@
 """Split inputs into partitions of events without reading the events, and read one partition (on a Dask worker).
 
-Partitions are found from what the files say about themselves: ROOT entry counts (uproot ``num_entries``), Parquet
-metadata, and for text tables one scan for line ends, which gives the byte range of every block of ``step_size``
-rows so that each worker parses only its own rows. :func:`kcdc_hep.engine.map_reduce` maps a job over them.
+Partitions are found from what the files say about themselves: ROOT entry counts (uproot ``num_entries``), HDF5
+dataset lengths, Parquet metadata, and for text tables one scan for line ends, which gives the byte range of every
+block of ``step_size`` rows so that each worker parses only its own rows. :func:`kcdc_hep.engine.map_reduce` maps a
+job over them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from kcdc_hep._util import check_step
 from kcdc_hep.errors import ArgumentError
+from kcdc_hep.readers import hdf5 as _hdf5
 from kcdc_hep.readers import parquet as _parquet
 from kcdc_hep.readers import root as _root
 from kcdc_hep.readers import text as _text
@@ -100,6 +102,9 @@ def _file_partitions(path: str, step: int) -> list[Partition]:
             n = _root.num_entries(fh if resolved.kind == "zip" else resolved.path, where=resolved.where)
             fmt: Literal["root", "other"] = "root" if resolved.kind == "file" else "other"
             return [Partition(path, a, min(a + step, n), fmt) for a in range(0, n, step)]
+        if kind == "hdf5":  # read by entry range through kcdc_hep.read (chunked dataset reads)
+            n = _hdf5.num_entries(resolved.path, resolved.member, where=resolved.where)
+            return [Partition(path, a, min(a + step, n), "other") for a in range(0, n, step)]
         if kind == "parquet" and resolved.kind == "file":
             n = _parquet.num_rows(resolved.path, where=resolved.where)
             return [Partition(path, a, min(a + step, n), "parquet") for a in range(0, n, step)]

@@ -22,7 +22,7 @@ partitions_module = importlib.import_module("kcdc_hep.readers.partitions")
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A masterclass sample-1 table, and a flat ROOT file, a Parquet file and a zipped ROOT file made from it."""
+    """A masterclass sample-1 table, and a flat ROOT file, a Parquet file, an HDF5 file and zips made from it."""
     rng = np.random.default_rng(3)
     d = tmp_path_factory.mktemp("partitions")
     table = np.column_stack(
@@ -47,6 +47,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with zipfile.ZipFile(d / "kcdc.zip", "w") as zf:
         zf.write(out["root"], "events.root")
     out["zip"] = d / "kcdc.zip"
+    out["h5"] = kcdc_hep.write(events[:14_000], d / "events.h5")
+    with zipfile.ZipFile(d / "kcdc_hdf5.zip", "w") as zf:
+        zf.write(out["h5"], "events.h5")
+    out["h5zip"] = d / "kcdc_hdf5.zip"
     return out
 
 
@@ -80,6 +84,8 @@ def test_root_parquet_zip_partitions_from_metadata(files: dict[str, Path]) -> No
     ]
     assert [p.num_entries for p in readers.partitions(files["parquet"], step_size=10_000)] == [10_000, 8_456]
     assert [p.num_entries for p in readers.partitions(files["zip"], step_size=10_000)] == [10_000, 5_000]
+    for kind in ("h5", "h5zip"):  # HDF5 by its datasets' lengths: several workers share one file
+        assert [p.num_entries for p in readers.partitions(files[kind], step_size=6_000)] == [6_000, 6_000, 2_000]
 
 
 def test_glob_and_list_sources(files: dict[str, Path]) -> None:
@@ -89,7 +95,7 @@ def test_glob_and_list_sources(files: dict[str, Path]) -> None:
     assert [p.num_entries for p in by_glob] == [10_000, 10_000, 3_456, 9_999]
 
 
-@pytest.mark.parametrize("kind", ["txt1", "root", "parquet", "zip"])
+@pytest.mark.parametrize("kind", ["txt1", "root", "parquet", "zip", "h5", "h5zip"])
 def test_a_partition_holds_the_chunk_iterate_yields(files: dict[str, Path], kind: str) -> None:
     """What a Dask worker reads for a partition is exactly the chunk the local run gets (row groups cut across)."""
     step = 3_000
