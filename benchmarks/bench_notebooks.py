@@ -20,7 +20,6 @@ Protocol: one JSON object on the last stdout line (README.md); the per-cell tabl
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -125,7 +124,9 @@ def main() -> int:
             slowest = max(timed, key=lambda cell: cell["seconds"])
             loading = next((cell for cell in timed if cell["loads"]), None)
             over = [cell for cell in timed if cell["seconds"] >= CELL_TARGET_S]
-            slow += [f"{path.stem} cell {cell['index']} ({cell['seconds']:.2f} s): {cell['first_line']}" for cell in over]
+            slow += [
+                f"{path.stem} cell {cell['index']} ({cell['seconds']:.2f} s): {cell['first_line']}" for cell in over
+            ]
             tables.append({
                 "title": f"{path.name}: {len(timed)} code cells, {total:.1f} s in all (timed execution)",
                 "columns": ["cell", "first line", "seconds", "warm-up run [s]"],

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from kcdc_hep.errors import ArgumentError
 from kcdc_hep.plotting import (
     DATA_COLOR,
     PRIMARY_MARKERS,
@@ -24,7 +25,6 @@ from kcdc_hep.plotting import (
     primary_name,
     value_with_error,
 )
-from kcdc_hep.errors import ArgumentError
 from kcdc_hep.schema import lookup_primary
 
 if TYPE_CHECKING:

@@ -186,7 +186,8 @@ PRINTED: dict[str, list[Answer]] = {
     "04.proton_knee": [lambda c: round(_pev(c, "H"), 1), lambda c: round(15 + math.log10(_pev(c, "H")), 2),
                        lambda c: 5, lambda c: 15.7, lambda c: 4, lambda c: 6.5],  # readings off the figure
     "04.knee_ratio": [lambda c: _pev(c, "He", printed=True) / _pev(c, "H", printed=True),
-                      lambda c: round(_pev(c, "He") / _pev(c, "H"), 2), lambda c: round(_pev(c, "He") / _pev(c, "H"), 1)],
+                      lambda c: round(_pev(c, "He") / _pev(c, "H"), 2),
+                      lambda c: round(_pev(c, "He") / _pev(c, "H"), 1)],
     "04.iron_knee": [lambda c: 26 * _pev(c, "H", printed=True), lambda c: round(26 * _pev(c, "H"))],
     "04.light_falls": [],
     "05.baseline": [lambda c: round(max(_labels(c).mean(), 1 - _labels(c).mean()), 2)],
@@ -584,6 +585,7 @@ def test_every_message_a_check_uses_exists() -> None:
         used |= set(re.findall(r'say\(\s*f?"([\w.]+)"', source))
     used |= {f"gauss.ok.{p}" for p in ("Mean", "Sigma")} | {f"gauss.other.{p}" for p in ("Mean", "Sigma")}
     used |= {"head.passed", "head.not_yet", "head.no_answer"}
+    used |= {f"{p}.{u}" for p in ("knee", "iron") for u in ("ev", "gev", "lg")} | {"pknee.ev", "pknee.gev"}
     assert used - set(MESSAGES) == set()
 
 

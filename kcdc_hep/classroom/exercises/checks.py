@@ -501,6 +501,19 @@ def _knee(ctx: Mapping[str, Any]) -> Any:
     return fit_knee(spectrum, model="sharp")
 
 
+def _unit_hint(
+    value: float, prefix: str, *, ev: tuple[float, float], gev: tuple[float, float], lg: bool = True
+) -> str | None:
+    """The hint ``<prefix>.ev``, ``.gev`` or ``.lg`` for an energy typed in eV, GeV or as lg(E/eV) instead of PeV."""
+    if ev[0] < value < ev[1]:
+        return say(f"{prefix}.ev")
+    if gev[0] < value < gev[1]:
+        return say(f"{prefix}.gev")
+    if lg and 14.0 < value < 18.0:
+        return say(f"{prefix}.lg")
+    return None
+
+
 @_checks("04.knee", needs=("spectrum",))
 def _check_knee(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
     pev = float(answer.E_knee_PeV) if hasattr(answer, "E_knee_PeV") else as_number(answer, what=say("what.pev"))
@@ -508,12 +521,8 @@ def _check_knee(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
     expected = knee.E_knee_PeV
     if agrees(pev, expected):
         return True, say("knee.ok", pev=expected)
-    if 1e13 < pev < 1e18:
-        return False, say("knee.ev")
-    if 1e4 < pev < 1e9:
-        return False, say("knee.gev")
-    if 14.0 < pev < 18.0:
-        return False, say("knee.lg")
+    if (hint := _unit_hint(pev, "knee", ev=(1e13, 1e18), gev=(1e4, 1e9))) is not None:
+        return False, hint
     if pev <= 0:
         return False, say("knee.negative")
     return _wrong_number(pev, expected, "knee.wrong")
@@ -610,10 +619,8 @@ def _check_proton_knee(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
         return True, say("pknee.ok", pev=knee.E_knee_PeV, err=knee.E_knee_err_PeV, lg=expected)
     if value <= 0:
         return False, say("knee.negative")
-    if 1e13 < value < 1e19:
-        return False, say("pknee.ev")
-    if 1e4 < value < 1e10:
-        return False, say("pknee.gev")
+    if (hint := _unit_hint(value, "pknee", ev=(1e13, 1e19), gev=(1e4, 1e10), lg=False)) is not None:
+        return False, hint
     helium = _element_knee(ctx, "He")
     if _close(lg, 15.0 + math.log10(helium.E_knee_PeV), READ_KNEE_LG_04):
         return False, say("pknee.helium")
@@ -652,12 +659,8 @@ def _check_iron_knee(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
         return True, say("iron.ok", p=p, fe=expected, where=where)
     if agrees(value, A_FE_04 * p, method=PRINTED_KNEE_04 * A_FE_04 * p):
         return False, say("iron.mass")
-    if 14.0 < value < 18.0:
-        return False, say("iron.lg")
-    if 1e13 < value < 1e21:
-        return False, say("iron.ev")
-    if 1e5 < value < 1e12:
-        return False, say("iron.gev")
+    if (hint := _unit_hint(value, "iron", ev=(1e13, 1e21), gev=(1e5, 1e12))) is not None:
+        return False, hint
     if agrees(value, p, method=PRINTED_KNEE_04 * p):
         return False, say("iron.proton")
     return _wrong_number(value, expected, "iron.wrong")
@@ -670,8 +673,8 @@ def _light_fraction(ctx: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     spectra = ctx["elements"]
     if not isinstance(spectra, ElementSpectra):
         raise NoContextError(say("ctx.elements"))
-    total = sum(np.asarray(spectra.flux[g], dtype=float) for g in _ALL_GROUPS_04)
-    light = sum(np.asarray(spectra.flux[g], dtype=float) for g in _LIGHT_GROUPS_04)
+    total = np.sum([spectra.flux[g] for g in _ALL_GROUPS_04], axis=0, dtype=float)
+    light = np.sum([spectra.flux[g] for g in _LIGHT_GROUPS_04], axis=0, dtype=float)
     return np.asarray(spectra.lgE_centers, dtype=float), light / total
 
 

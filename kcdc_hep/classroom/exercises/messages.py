@@ -169,8 +169,7 @@ _M: dict[str, dict[str, str]] = {
     "ctx.elements": {
         "en": "exercises.use(elements=...) needs element spectra such as "
         "kcdc_hep.reference.published_element_spectra().",
-        "de": "exercises.use(elements=...) braucht Elementspektren wie "
-        "kcdc_hep.reference.published_element_spectra().",
+        "de": "exercises.use(elements=...) braucht Elementspektren wie kcdc_hep.reference.published_element_spectra().",
     },
     "ctx.spectrum": {
         "en": "exercises.use(spectrum=...) needs a spectrum such as kcdc_hep.reference.published_all_particle().",
