@@ -385,8 +385,9 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
         "oder als lg(E/eV).",
     },
     "pknee.helium": {
-        "en": "That is where the helium points (He) bend. Look at the protons (p): their points are the highest.",
-        "de": "Dort knicken die Punkte von Helium (He) ab. Sieh dir die Protonen (p) an: Ihre Punkte liegen am "
+        "en": "That is where the helium points (He) bend. Look at the protons (p): on the left their points are the "
+        "highest.",
+        "de": "Dort knicken die Punkte von Helium (He) ab. Sieh dir die Protonen (p) an: Links liegen ihre Punkte am "
         "höchsten.",
     },
     "pknee.wrong": {
