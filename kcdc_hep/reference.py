@@ -120,6 +120,28 @@ class ElementSpectra:
         self._check(group)
         return np.hypot(self.stat[group], self.sys[group])
 
+    def flux_spectrum(self, group: str) -> FluxSpectrum:
+        """One group's spectrum as a :class:`~kcdc_hep.fits.FluxSpectrum` (e.g. for :func:`kcdc_hep.fits.fit_knee`).
+
+        Energies are the logarithmic bin centres √(E_low·E_high) in GeV; the errors are the total ones
+        (:meth:`total_error`).
+
+        >>> published_element_spectra().flux_spectrum("H").label
+        'KASCADE 2024 H'
+        """
+        from kcdc_hep.readers.flux_table import FluxSpectrum
+
+        err = self.total_error(group)
+        edges = 10.0 ** (self.lgE_edges - 9.0)
+        return FluxSpectrum(
+            energy_GeV=readonly(np.sqrt(edges[1:] * edges[:-1])),
+            flux=self.flux[group],
+            flux_err_low=readonly(err),
+            flux_err_high=readonly(err),
+            energy_edges_GeV=readonly(edges),
+            label=f"KASCADE 2024 {group}",
+        )
+
     def _check(self, group: str) -> None:
         if group not in self.groups:
             msg = f"ElementSpectra: no group {group!r}; the table has {', '.join(self.groups)}"

@@ -31,6 +31,20 @@ def test_element_table_has_five_groups_and_their_sum():
     assert d["groups"]["Fe"]["flux"][0] == pytest.approx(2.711e-14)
 
 
+def test_a_group_as_flux_spectrum_for_the_knee_fit():
+    s = reference.published_element_spectra()
+    proton = s.flux_spectrum("H")
+    np.testing.assert_allclose(np.log10(proton.energy_GeV) + 9, s.lgE_centers)
+    np.testing.assert_array_equal(proton.flux, s.flux["H"])
+    np.testing.assert_allclose(proton.flux_err_low, s.total_error("H"))
+    np.testing.assert_allclose(np.log10(proton.energy_edges_GeV) + 9, s.lgE_edges)
+    assert proton.label == "KASCADE 2024 H" and not proton.flux_err_high.flags.writeable
+    knee = kcdc_hep.fit_knee(proton, model="sharp")
+    assert knee.valid and 3 < knee.E_knee_PeV < 7 and knee.gamma2 < knee.gamma1  # the proton knee at about 5 PeV
+    with pytest.raises(ArgumentError, match="no group 'p'"):
+        s.flux_spectrum("p")
+
+
 def test_mean_lnA_from_the_table():
     m = reference.published_mean_lnA()
     light = m.mean_lnA[m.lgE_centers < 15.9]

@@ -41,7 +41,8 @@ MISTAKES: dict[str, str] = {
     "01.count": "count", "01.mean_energy": "mean", "01.histogram": "hist", "02.zenith_cut": "zenith",
     "02.falls": "falls", "02.muon_shift": "shift", "02.heavy_side": "side", "03.ratio": "ratio",
     "03.mu": "gauss", "03.sigma": "gauss", "03.lighter": "lighter", "04.knee": "knee", "04.gamma2": "gamma2",
-    "04.lnA_iron": "lnA", "04.mean_lnA": "mean_lnA", "05.baseline": "baseline", "05.accuracy": "accuracy",
+    "04.lnA_iron": "lnA", "04.mean_lnA": "mean_lnA", "04.proton_knee": "pknee", "04.knee_ratio": "kratio",
+    "04.iron_knee": "iron", "04.light_falls": "light", "05.baseline": "baseline", "05.accuracy": "accuracy",
     "05.heavy_data": "heavy",
 }  # fmt: skip
 #: Messages that are not a mistake: praise, the general "too large/small" nudge, a sample too small to check.

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from kcdc_hep.errors import ArgumentError
 from kcdc_hep.plotting import (
     DATA_COLOR,
     PRIMARY_MARKERS,
@@ -259,7 +260,7 @@ def plot_light_fraction(
 
 
 def plot_element_spectra(
-    result: UnfoldingResult,
+    result: UnfoldingResult | None = None,
     *,
     ax: Axes | None = None,
     published: ElementSpectra | None = None,
@@ -270,9 +271,9 @@ def plot_element_spectra(
 
     Parameters
     ----------
-    result : UnfoldingResult
+    result : UnfoldingResult, optional
         Unfolded element spectra with an exposure (:func:`kcdc_hep.unfolding.unfold`); flux in
-        m⁻² s⁻¹ sr⁻¹ GeV⁻¹ versus true energy.
+        m⁻² s⁻¹ sr⁻¹ GeV⁻¹ versus true energy. None: only ``published`` (each group then named in the legend).
     ax : matplotlib.axes.Axes, optional
         Where to draw.
     published : ElementSpectra, optional
@@ -287,21 +288,33 @@ def plot_element_spectra(
     Drawn
         ``artists`` by element (errorbar containers), ``"published <group>"``, ``"knee <element>"``.
 
+    Raises
+    ------
+    ArgumentError
+        If neither ``result`` nor ``published`` is given.
+
     Notes
     -----
     A bin whose error reaches zero is drawn as a 68 % upper limit (an arrow down from flux + error).
     """
     from kcdc_hep.fits import broken_power_law
 
+    if result is not None:
+        lgE_edges, groups, flux, flux_err = result.lgE_edges, result.groups, result.flux, result.flux_err
+    elif published is not None:
+        lgE_edges, groups, flux, flux_err = published.lgE_edges, (), None, None
+    else:
+        msg = "plot_element_spectra: give unfolded spectra (result) or published ones (published=), or both"
+        raise ArgumentError(msg)
     ax = get_axes(ax)
-    edges_gev = 10.0 ** (np.asarray(result.lgE_edges, dtype=float) - 9.0)
+    edges_gev = 10.0 ** (np.asarray(lgE_edges, dtype=float) - 9.0)
     e = np.sqrt(edges_gev[1:] * edges_gev[:-1])
     pev = 1e-6
-    k = len(result.groups)
+    k = len(groups)
     artists: dict[str, Any] = {}
-    for j, g in enumerate(result.groups):
+    for j, g in enumerate(groups):
         shift = 10.0 ** (0.012 * (j - (k - 1) / 2))  # small offsets in lg E: no overlap
-        y, err = result.flux[j] * e**scale, result.flux_err[j] * e**scale
+        y, err = flux[j] * e**scale, flux_err[j] * e**scale  # type: ignore[index]
         ok = np.isfinite(y) & np.isfinite(err)
         measured = ok & (y - err > 0)
         limit = ok & ~measured & (y + err > 0)
@@ -322,7 +335,7 @@ def plot_element_spectra(
             err = published.total_error(group) * pe**scale
             artists[f"published {group}"] = ax.errorbar(
                 pe * pev, y, yerr=err, fmt=PRIMARY_MARKERS.get(element, "o"), mfc="none", ms=5, lw=0.8, alpha=0.6,
-                color=color_of(element),
+                color=color_of(element), label=None if result is not None else primary_name(element),
             )  # fmt: skip
         artists["published"] = ax.errorbar([], [], fmt="s", mfc="none", color=PUBLISHED_COLOR,
                                            label="open markers: KASCADE 2024 (published)")  # fmt: skip

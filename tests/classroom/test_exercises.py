@@ -4,7 +4,8 @@ For EVERY exercise of :data:`kcdc_hep.classroom.exercises.EXERCISES` (a test fai
 cases) the tests run:
 
 - the official solution, executed from the catalog's solution text in one namespace, in course order, as the
-  notebooks define it (``events``, ``vertical``, ``sim``, ``sim_vertical``, ``published``, ``test``, ``classifier``);
+  notebooks define it (``events``, ``vertical``, ``sim``, ``sim_vertical``, ``published``, ``spectra``, ``knees``,
+  ``test``, ``classifier``);
 - the answer typed at the precision the notebook prints (and one digit less, where that still has two significant
   digits);
 - each alternative method a notebook or hint suggests (numpy/plt histograms, ``< 18`` and ``<= 18``, result records);
@@ -45,7 +46,7 @@ EQUAL = {"p": 1, "He": 1, "C": 1, "Si": 1, "Fe": 1}
 @pytest.fixture(scope="module")
 def showers() -> dict[str, Any]:
     """Showers, the published spectrum and a trained classifier, as a notebook would hand them to exercises.use."""
-    from kcdc_hep.reference import published_all_particle
+    from kcdc_hep.reference import published_all_particle, published_element_spectra
 
     data = simulate(40_000, seed=7, kind="data")
     sim = simulate(30_000, seed=8, kind="simulation", composition=EQUAL)
@@ -54,7 +55,7 @@ def showers() -> dict[str, Any]:
 
     train, test = ml.split(sim, seed=1)  # not balanced: 2 light to 3 heavy, so the baseline is 0.6
     return {"data": data, "simulation": sim, "test": test, "classifier": ml.train_classifier(train, max_events=5_000),
-            "spectrum": published_all_particle()}  # fmt: skip
+            "spectrum": published_all_particle(), "elements": published_element_spectra()}  # fmt: skip
 
 
 @pytest.fixture
@@ -82,7 +83,9 @@ def solved(showers: dict[str, Any]) -> dict[str, Any]:
     ns: dict[str, Any] = {"np": np, "kcdc_hep": kcdc_hep, "histograms": histograms, "ml": ml,
                           "events": showers["data"], "vertical": showers["data"], "sim": showers["simulation"],
                           "sim_vertical": showers["simulation"], "published": showers["spectrum"],
-                          "test": showers["test"], "classifier": showers["classifier"]}  # fmt: skip
+                          "test": showers["test"], "classifier": showers["classifier"],
+                          "spectra": showers["elements"], "knees": {"p": _element_knee(showers, "H"),
+                                                                    "He": _element_knee(showers, "He")}}  # fmt: skip
     answers = {}
     for ex_id, ex in exercises.EXERCISES.items():
         exec(ex.solution, ns)  # the solution text exactly as the catalog (and the tutor's kit) shows it
@@ -115,6 +118,17 @@ def _proton_fit(ctx: dict[str, Any]) -> Any:
 
 def _knee(ctx: dict[str, Any]) -> Any:
     return fit_knee(ctx["spectrum"], model="sharp")
+
+
+def _element_knee(ctx: dict[str, Any], group: str) -> Any:
+    """The sharp knee fit of one group of the published element spectra, as notebook 04 makes it."""
+    return fit_knee(ctx["elements"].flux_spectrum(group), model="sharp")
+
+
+def _pev(ctx: dict[str, Any], group: str, *, printed: bool = False) -> float:
+    """The knee energy of a group in PeV, exact or as notebook 04 prints it (three significant digits)."""
+    value = _element_knee(ctx, group).E_knee_PeV
+    return float(f"{value:.3g}") if printed else value
 
 
 def _labels(ctx: dict[str, Any]) -> np.ndarray:
@@ -169,6 +183,13 @@ PRINTED: dict[str, list[Answer]] = {
     "04.gamma2": [lambda c: round(_knee(c).gamma2, 3), lambda c: round(_knee(c).gamma2, 2)],
     "04.lnA_iron": [lambda c: 4.03, lambda c: 4.0254],
     "04.mean_lnA": [lambda c: 1.61, lambda c: 1.6],
+    "04.proton_knee": [lambda c: round(_pev(c, "H"), 1), lambda c: round(15 + math.log10(_pev(c, "H")), 2),
+                       lambda c: 5, lambda c: 15.7, lambda c: 4, lambda c: 6.5],  # readings off the figure
+    "04.knee_ratio": [lambda c: _pev(c, "He", printed=True) / _pev(c, "H", printed=True),
+                      lambda c: round(_pev(c, "He") / _pev(c, "H"), 2),
+                      lambda c: round(_pev(c, "He") / _pev(c, "H"), 1)],
+    "04.iron_knee": [lambda c: 26 * _pev(c, "H", printed=True), lambda c: round(26 * _pev(c, "H"))],
+    "04.light_falls": [],
     "05.baseline": [lambda c: round(max(_labels(c).mean(), 1 - _labels(c).mean()), 2)],
     "05.accuracy": [lambda c: round(_evaluation(c).accuracy, 3), lambda c: round(_evaluation(c).accuracy, 2)],
     "05.heavy_data": [lambda c: round(_heavy(c), 3), lambda c: round(_heavy(c), 2)],
@@ -194,6 +215,11 @@ ALTERNATIVES: dict[str, list[Answer]] = {
     "03.lighter": [lambda c: " Proton ", lambda c: "P"],
     "04.knee": [lambda c: _knee(c)], "04.gamma2": [lambda c: _knee(c)],
     "04.lnA_iron": [lambda c: math.log(56)], "04.mean_lnA": [lambda c: 0.4 * math.log(56)],
+    "04.proton_knee": [lambda c: _element_knee(c, "H"), lambda c: np.float64(_pev(c, "H"))],
+    "04.knee_ratio": [lambda c: np.float64(_pev(c, "He")) / _pev(c, "H")],
+    "04.iron_knee": [lambda c: 26 * _pev(c, "H"), lambda c: np.array([26 * _pev(c, "H")])],
+    "04.light_falls": [lambda c: "falls", lambda c: " Falls ", lambda c: "it decreases", lambda c: "fällt",
+                       lambda c: "sinkt"],
     "05.baseline": [lambda c: np.bincount(_labels(c)).max() / len(_labels(c))],
     "05.accuracy": [lambda c: _evaluation(c)],
     "05.heavy_data": [lambda c: np.count_nonzero(c["classifier"].is_heavy(c["data"])) / len(c["data"])],
@@ -241,6 +267,18 @@ WRONG: dict[str, list[tuple[Answer, str]]] = {
     "04.mean_lnA": [(lambda c: np.log(0.6 * 1 + 0.4 * 56), "averaged A first"),
                     (lambda c: 0.6 * 1 + 0.4 * 56, "average mass number"),
                     (lambda c: 0.4 * np.log10(56), "log10"), (lambda c: 0.5 * np.log(56), "50% iron")],
+    "04.proton_knee": [(lambda c: _pev(c, "He"), "helium"), (lambda c: _pev(c, "H") * 1e15, "in eV"),
+                       (lambda c: _pev(c, "H") * 1e6, "GeV"), (lambda c: 2.0, "too small"),
+                       (lambda c: 15.3, "too small"), (lambda c: 30, "too large"), (lambda c: -5, "positive")],
+    "04.knee_ratio": [(lambda c: _pev(c, "H") / _pev(c, "He"), "other way round"),
+                      (lambda c: _pev(c, "He") - _pev(c, "H"), "subtracted"), (lambda c: 2, "charges predict"),
+                      (lambda c: 4, "ratio of the masses"), (lambda c: 3.5, "too large")],
+    "04.iron_knee": [(lambda c: 56 * _pev(c, "H"), "mass number"), (lambda c: _pev(c, "H"), "proton knee itself"),
+                     (lambda c: 15 + math.log10(26 * _pev(c, "H")), "lg(E/eV)"),
+                     (lambda c: 26e15 * _pev(c, "H"), "in eV"), (lambda c: 26e6 * _pev(c, "H"), "GeV"),
+                     (lambda c: 100.0, "not precise enough"), (lambda c: 60.0, "too small")],
+    "04.light_falls": [(lambda c: "rises", "go up or down"), (lambda c: "steigt", "go up or down"),
+                       (lambda c: "stays the same", "'rises' or 'falls'")],
     "05.baseline": [(lambda c: min(_labels(c).mean(), 1 - _labels(c).mean()), "smaller class"),
                     (lambda c: 100 * max(_labels(c).mean(), 1 - _labels(c).mean()), "percent")],
     "05.accuracy": [(lambda c: c["classifier"].train_accuracy, "training showers"),
@@ -355,6 +393,41 @@ def test_missing_context_says_what_to_run() -> None:
     exercises.clear()
     result = check("02.falls", 50.0, display=False)
     assert not result.passed and "exercises.use(data=...)" in result.message
+    assert "exercises.use(elements=...)" in check("04.proton_knee", 5, display=False).message
+
+
+def test_proton_knee_accepts_a_reading_off_the_figure(context: dict[str, Any]) -> None:
+    """A reading within a factor 10**0.25 of the fitted knee passes, in PeV or as lg(E/eV); farther ones do not."""
+    lg = 15 + math.log10(_pev(context, "H"))
+    for offset in (-0.24, 0.0, 0.24):
+        assert check("04.proton_knee", round(lg + offset, 3), display=False).passed
+        assert check("04.proton_knee", 10 ** (lg + offset - 15), display=False).passed
+    for offset in (-0.3, 0.3):
+        assert not check("04.proton_knee", round(lg + offset, 3), display=False).passed
+        assert not check("04.proton_knee", 10 ** (lg + offset - 15), display=False).passed
+
+
+def test_iron_knee_says_whether_it_lies_inside_the_spectra(context: dict[str, Any]) -> None:
+    """The praise computes where 26 × the proton knee lies: above the table's 100 PeV, or inside a longer table."""
+    message = check("04.iron_knee", 26 * _pev(context, "H"), display=False).message
+    assert "above the highest energy of the KASCADE table (100 PeV)" in message
+    spectra = context["elements"]
+    longer = dataclasses.replace(spectra, lgE_edges=np.r_[spectra.lgE_edges[:-1], 17.3])  # last bin to 200 PeV
+    exercises.use(elements=longer)
+    fe = 26 * fit_knee(longer.flux_spectrum("H"), model="sharp").E_knee_PeV
+    assert "inside the KASCADE table" in check("04.iron_knee", fe, display=False).message
+
+
+def test_light_falls_is_read_from_the_spectra_in_use(context: dict[str, Any]) -> None:
+    """The expected word comes from the data: with a proton flux that grows with energy, 'rises' is right."""
+    spectra = context["elements"]
+    growing = {**spectra.flux, "H": 20 * np.asarray(spectra.flux["Fe"])}  # Fe rises in E^2.7: p + He now gain
+    exercises.use(elements=dataclasses.replace(spectra, flux=growing))
+    assert check("04.light_falls", "rises", display=False).passed
+    result = check("04.light_falls", "falls", display=False)
+    assert not result.passed and "go up or down" in result.message
+    exercises.use(elements="not spectra")
+    assert "published_element_spectra()" in check("04.light_falls", "falls", display=False).message
 
 
 def test_wrong_kind_of_context_is_friendly() -> None:
@@ -512,6 +585,7 @@ def test_every_message_a_check_uses_exists() -> None:
         used |= set(re.findall(r'say\(\s*f?"([\w.]+)"', source))
     used |= {f"gauss.ok.{p}" for p in ("Mean", "Sigma")} | {f"gauss.other.{p}" for p in ("Mean", "Sigma")}
     used |= {"head.passed", "head.not_yet", "head.no_answer"}
+    used |= {f"{p}.{u}" for p in ("knee", "iron") for u in ("ev", "gev", "lg")} | {"pknee.ev", "pknee.gev"}
     assert used - set(MESSAGES) == set()
 
 

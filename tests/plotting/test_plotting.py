@@ -187,6 +187,29 @@ def test_flux_with_knee_and_reference(events: ak.Array, check_figure: CheckFigur
     assert drawn["knee"].get_xdata()[0] == pytest.approx(knee.E_knee_PeV)
 
 
+def test_published_element_spectra_alone_with_knees(check_figure: CheckFigure) -> None:
+    """Without unfolded spectra the published groups are drawn, each named in the legend, with the knee fits."""
+    from kcdc_hep.reference import published_element_spectra
+
+    spectra = published_element_spectra()
+    knees = {"p": fits.fit_knee(spectra.flux_spectrum("H"), model="sharp")}
+    fig, ax = new_ax()
+    with plotting.style():
+        drawn = plotting.plot_element_spectra(published=spectra, knees=knees, ax=ax)
+        plotting.kascade_label(ax, "published 2024")
+        check_figure(fig)
+    assert {"published H", "published Fe", "knee p"} <= set(drawn.artists)
+    assert not {"p", "He", "C", "Si", "Fe"} & set(drawn.artists)  # no unfolded points
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert plotting.primary_name("p") in legend and plotting.primary_name("Fe") in legend
+    x, _ = drawn["knee p"].get_data()
+    assert x[0] == pytest.approx(10 ** (spectra.lgE_centers[0] - 15)) and x[-1] == pytest.approx(
+        10 ** (spectra.lgE_centers[-1] - 15)
+    )
+    with pytest.raises(ArgumentError, match="give unfolded spectra"):
+        plotting.plot_element_spectra(ax=ax)
+
+
 def test_heavy_fraction(events: ak.Array, check_figure: CheckFigure) -> None:
     line = fits.separation_line(events)
     hf = fits.heavy_fraction(events, line, energy_bins=(6, 15.0, 16.5))

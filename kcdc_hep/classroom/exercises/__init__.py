@@ -262,6 +262,8 @@ def use(**context: Any) -> None:
         simulated showers with ``primary``;
     ``spectrum``
         the published all-particle spectrum (:class:`~kcdc_hep.fits.FluxSpectrum`);
+    ``elements``
+        element spectra (:func:`kcdc_hep.reference.published_element_spectra`);
     ``test``, ``classifier``
         the test showers and the trained classifier of the machine-learning notebook.
 

@@ -150,6 +150,45 @@ _ENGLISH: dict[str, ExerciseText] = {
         hint="Average ln A, weighting each primary with its fraction: 0.6 · ln 1 + ...",
         solution="answer = 0.6 * np.log(1) + 0.4 * np.log(56)",
     ),
+    "04.proton_knee": ExerciseText(
+        title="Where do the protons bend?",
+        task=(
+            "Read off the figure of the element spectra: at what energy do the points of the protons (p) bend? Give "
+            "it in PeV, as on the axis, or as lg(E/eV)."
+        ),
+        hint=(
+            "Follow the proton points from the left: they run roughly flat, then fall. Where they start to fall is "
+            "their knee; read its energy on the axis."
+        ),
+        solution=(
+            "# by eye: where the proton points start to fall; the fit of a bent straight line does it exactly\n"
+            "answer = kcdc_hep.fit_knee(spectra.flux_spectrum('H'), model='sharp').E_knee_PeV"
+        ),
+    ),
+    "04.knee_ratio": ExerciseText(
+        title="Helium bends later",
+        task="How many times higher is the knee of helium than the knee of the protons?",
+        hint="knees['p'] and knees['He'] are the two fits; each has E_knee_PeV. Divide helium's by the protons'.",
+        solution="answer = knees['He'].E_knee_PeV / knees['p'].E_knee_PeV",
+    ),
+    "04.iron_knee": ExerciseText(
+        title="Where would iron bend?",
+        task=(
+            "Iron has the charge Z = 26. If its knee is at the same E/Z (rigidity) as the knee of the protons, at "
+            "what energy, in PeV, is the knee of iron?"
+        ),
+        hint="Protons have Z = 1. Multiply the proton knee, knees['p'].E_knee_PeV, by the charge of iron.",
+        solution="answer = 26 * knees['p'].E_knee_PeV",
+    ),
+    "04.light_falls": ExerciseText(
+        title="Lighter or heavier?",
+        task=(
+            "Above the knee of the all-particle spectrum, does the fraction of light nuclei (p + He) rise or fall? "
+            "Answer 'rises' or 'falls'."
+        ),
+        hint="In the figure of the light fraction, follow the points to the right of the knee (the dotted line).",
+        solution="answer = 'falls'  # to the right of the dotted line the points go down",
+    ),
     "05.baseline": ExerciseText(
         title="The number to beat",
         task="What fraction of the test showers would you get right by always guessing the larger class?",
@@ -234,6 +273,24 @@ _GERMAN = dict(
             "Ein Datensatz hat 60 % Protonen (A = 1) und 40 % Eisen (A = 56). Was ist seine mittlere logarithmische "
             "Masse ⟨ln A⟩?",
             "Mittle ln A und gewichte jedes Primärteilchen mit seinem Anteil: 0,6 · ln 1 + ..."),
+        _de("04.proton_knee", "Wo knicken die Protonen ab?",
+            "Lies aus der Abbildung der Elementspektren ab: Bei welcher Energie knicken die Punkte der Protonen (p) "
+            "ab? Gib sie in PeV an, wie auf der Achse, oder als lg(E/eV).",
+            "Folge den Punkten der Protonen von links: Sie laufen ungefähr flach und fallen dann. Wo sie zu fallen "
+            "beginnen, ist ihr Knie; lies seine Energie an der Achse ab."),
+        _de("04.knee_ratio", "Helium knickt später ab",
+            "Wie viel Mal höher liegt das Knie von Helium als das Knie der Protonen?",
+            "knees['p'] und knees['He'] sind die beiden Fits; jeder hat E_knee_PeV. Teile den von Helium durch den "
+            "der Protonen."),
+        _de("04.iron_knee", "Wo würde Eisen abknicken?",
+            "Eisen hat die Ladung Z = 26. Wenn sein Knie bei derselben Steifigkeit E/Z liegt wie das Knie der "
+            "Protonen, bei welcher Energie, in PeV, liegt dann das Knie von Eisen?",
+            "Protonen haben Z = 1. Multipliziere das Knie der Protonen, knees['p'].E_knee_PeV, mit der Ladung von "
+            "Eisen."),
+        _de("04.light_falls", "Leichter oder schwerer?",
+            "Steigt oder fällt oberhalb des Knies des Gesamtspektrums der Anteil leichter Kerne (p + He)? Antworte "
+            "mit 'steigt' oder 'fällt'.",
+            "Folge in der Abbildung des leichten Anteils den Punkten rechts vom Knie (der gepunkteten Linie)."),
         _de("05.baseline", "Die Zahl, die es zu schlagen gilt",
             "Welcher Anteil der Testschauer wäre richtig, wenn du immer die größere Klasse rätst?",
             "labels, used = ml.mass_labels(test) gibt 0 für jeden leichten und 1 für jeden schweren Testschauer; "

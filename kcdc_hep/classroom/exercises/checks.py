@@ -501,6 +501,19 @@ def _knee(ctx: Mapping[str, Any]) -> Any:
     return fit_knee(spectrum, model="sharp")
 
 
+def _unit_hint(
+    value: float, prefix: str, *, ev: tuple[float, float], gev: tuple[float, float], lg: bool = True
+) -> str | None:
+    """The hint ``<prefix>.ev``, ``.gev`` or ``.lg`` for an energy typed in eV, GeV or as lg(E/eV) instead of PeV."""
+    if ev[0] < value < ev[1]:
+        return say(f"{prefix}.ev")
+    if gev[0] < value < gev[1]:
+        return say(f"{prefix}.gev")
+    if lg and 14.0 < value < 18.0:
+        return say(f"{prefix}.lg")
+    return None
+
+
 @_checks("04.knee", needs=("spectrum",))
 def _check_knee(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
     pev = float(answer.E_knee_PeV) if hasattr(answer, "E_knee_PeV") else as_number(answer, what=say("what.pev"))
@@ -508,12 +521,8 @@ def _check_knee(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
     expected = knee.E_knee_PeV
     if agrees(pev, expected):
         return True, say("knee.ok", pev=expected)
-    if 1e13 < pev < 1e18:
-        return False, say("knee.ev")
-    if 1e4 < pev < 1e9:
-        return False, say("knee.gev")
-    if 14.0 < pev < 18.0:
-        return False, say("knee.lg")
+    if (hint := _unit_hint(pev, "knee", ev=(1e13, 1e18), gev=(1e4, 1e9))) is not None:
+        return False, hint
     if pev <= 0:
         return False, say("knee.negative")
     return _wrong_number(pev, expected, "knee.wrong")
@@ -568,6 +577,126 @@ def _check_mean_lnA(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
     if agrees(value, 0.5 * math.log(56.0)):
         return False, say("mean_lnA.half")
     return _wrong_number(value, expected, "mean_lnA.wrong")
+
+
+# -------------------------------------------------------------------------------- 04: the knee of each element
+#: A knee read off the figure of the element spectra passes within this many decades of the fitted knee (a factor
+#: 10**0.25 ≈ 1.8 in energy: the points are 0.09 decades apart, and a bend is seen over a few of them).
+READ_KNEE_LG_04 = 0.25
+#: Knee energies the notebook prints with three significant digits: a ratio or a product of printed values passes
+#: within this relative spread (besides the typed-precision rule).
+PRINTED_KNEE_04 = 0.01
+#: Charge of helium and of iron: the knee energies at the same rigidity E/Z.
+Z_HE_04, Z_FE_04, A_FE_04 = 2, 26, 56
+_LIGHT_GROUPS_04, _ALL_GROUPS_04 = ("H", "He"), ("H", "He", "C", "Si", "Fe")
+
+
+def _element_knee(ctx: Mapping[str, Any], group: str) -> Any:
+    """The sharp knee fit of one group of the element spectra in use (``exercises.use(elements=...)``)."""
+    from kcdc_hep.fits import fit_knee
+    from kcdc_hep.reference import ElementSpectra
+
+    spectra = ctx["elements"]
+    if not isinstance(spectra, ElementSpectra):
+        raise NoContextError(say("ctx.elements"))
+    return fit_knee(spectra.flux_spectrum(group), model="sharp")
+
+
+def _lg_energy(answer: Any) -> tuple[float, float]:
+    """The typed energy and its lg(E/eV): a value between 14 and 18 is taken as lg(E/eV), a positive one as PeV."""
+    value = float(answer.E_knee_PeV) if hasattr(answer, "E_knee_PeV") else as_number(answer, what=say("what.pev"))
+    if 14.0 < value < 18.0:
+        return value, value
+    return value, (15.0 + math.log10(value)) if value > 0 else math.nan
+
+
+@_checks("04.proton_knee", needs=("elements",))
+def _check_proton_knee(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
+    value, lg = _lg_energy(answer)
+    knee = _element_knee(ctx, "H")
+    expected = 15.0 + math.log10(knee.E_knee_PeV)
+    if _close(lg, expected, READ_KNEE_LG_04):
+        return True, say("pknee.ok", pev=knee.E_knee_PeV, err=knee.E_knee_err_PeV, lg=expected)
+    if value <= 0:
+        return False, say("knee.negative")
+    if (hint := _unit_hint(value, "pknee", ev=(1e13, 1e19), gev=(1e4, 1e10), lg=False)) is not None:
+        return False, hint
+    helium = _element_knee(ctx, "He")
+    if _close(lg, 15.0 + math.log10(helium.E_knee_PeV), READ_KNEE_LG_04):
+        return False, say("pknee.helium")
+    return False, say("pknee.wrong", direction=_direction(lg, expected))
+
+
+@_checks("04.knee_ratio", needs=("elements",))
+def _check_knee_ratio(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
+    value = as_number(answer, what=say("what.factor"))
+    knee_p, knee_he = _element_knee(ctx, "H"), _element_knee(ctx, "He")
+    p, he = knee_p.E_knee_PeV, knee_he.E_knee_PeV
+    expected = he / p
+    if agrees(value, expected, method=PRINTED_KNEE_04 * expected):
+        err = expected * math.hypot(knee_p.E_knee_err_PeV / p, knee_he.E_knee_err_PeV / he)  # independent fits
+        return True, say("kratio.ok", ratio=expected, err=err, p=p, he=he)
+    if agrees(value, p / he, method=PRINTED_KNEE_04 * p / he):
+        return False, say("kratio.inverse")
+    if _close(value, he - p, PRINTED_KNEE_04 * (he - p)):
+        return False, say("kratio.subtracted")
+    if value == Z_HE_04:
+        return False, say("kratio.charge")
+    if value == 4:
+        return False, say("kratio.mass")
+    return _wrong_number(value, expected, "kratio.wrong")
+
+
+@_checks("04.iron_knee", needs=("elements",))
+def _check_iron_knee(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
+    value = as_number(answer, what=say("what.pev"))
+    spectra = ctx["elements"]
+    p = _element_knee(ctx, "H").E_knee_PeV
+    expected = Z_FE_04 * p
+    if agrees(value, expected, method=PRINTED_KNEE_04 * expected):
+        top = 10.0 ** (float(spectra.lgE_edges[-1]) - 15.0)
+        where = say("iron.ok.outside", top=top) if expected > top else say("iron.ok.inside", top=top)
+        return True, say("iron.ok", p=p, fe=expected, where=where)
+    if agrees(value, A_FE_04 * p, method=PRINTED_KNEE_04 * A_FE_04 * p):
+        return False, say("iron.mass")
+    if (hint := _unit_hint(value, "iron", ev=(1e13, 1e21), gev=(1e5, 1e12))) is not None:
+        return False, hint
+    if agrees(value, p, method=PRINTED_KNEE_04 * p):
+        return False, say("iron.proton")
+    return _wrong_number(value, expected, "iron.wrong")
+
+
+def _light_fraction(ctx: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Bin centres [lg(E/eV)] and the fraction of light nuclei (H + He of the five groups) of the element spectra."""
+    from kcdc_hep.reference import ElementSpectra
+
+    spectra = ctx["elements"]
+    if not isinstance(spectra, ElementSpectra):
+        raise NoContextError(say("ctx.elements"))
+    total = np.sum([spectra.flux[g] for g in _ALL_GROUPS_04], axis=0, dtype=float)
+    light = np.sum([spectra.flux[g] for g in _LIGHT_GROUPS_04], axis=0, dtype=float)
+    return np.asarray(spectra.lgE_centers, dtype=float), light / total
+
+
+@_checks("04.light_falls", needs=("elements", "spectrum"))
+def _check_light_falls(answer: Any, ctx: Mapping[str, Any]) -> tuple[bool, str]:
+    word = as_word(answer, choices="'rises' / 'falls'")
+    lgE, light = _light_fraction(ctx)
+    knee = _knee(ctx)
+    above = lgE > 15.0 + math.log10(knee.E_knee_PeV)
+    if np.count_nonzero(above) < 2:
+        raise NoContextError(say("light.too_few", pev=knee.E_knee_PeV))
+    slope = float(np.polyfit(lgE[above], light[above], 1)[0])
+    falls = any(w in word for w in ("fall", "decrea", "drop", "sink", "down", "less", "lower", "smaller", "fäll",
+                                    "nimmt ab", "abnimmt", "weniger", "kleiner"))  # fmt: skip
+    rises = any(w in word for w in ("rise", "increa", "grow", "up", "more", "higher", "larger", "steigt", "wächst",
+                                    "nimmt zu", "zunimmt", "mehr", "größer"))  # fmt: skip
+    if falls == rises:  # neither, or both ("first rises, then falls")
+        return False, say("light.word", answer=repr(answer))
+    first, last = float(light[above][0]), float(light[above][-1])
+    if falls == (slope < 0):
+        return True, say("light.ok" if falls else "light.ok.rises", pev=knee.E_knee_PeV, first=first, last=last)
+    return False, say("light.look", pev=knee.E_knee_PeV)
 
 
 # ============================================================================================ 05: machine learning

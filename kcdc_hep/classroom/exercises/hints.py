@@ -367,6 +367,133 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Your ⟨ln A⟩ is {direction}. Weigh each ln A with its fraction.",
         "de": "Dein ⟨ln A⟩ ist {direction}. Gewichte jedes ln A mit seinem Anteil.",
     },
+    # 04.proton_knee
+    "pknee.ok": {
+        "en": "Yes: the fit of a bent straight line puts the proton knee at {pev:.1f} ± {err:.1f} PeV "
+        "(lg(E/eV) = {lg:.2f}). Below it the protons' points run flat in this figure, above it they fall.",
+        "de": "Ja: Der Fit einer geknickten Geraden legt das Knie der Protonen auf {pev:.1f} ± {err:.1f} PeV "
+        "(lg(E/eV) = {lg:.2f}). Darunter laufen die Punkte der Protonen in dieser Abbildung flach, darüber fallen sie.",
+    },
+    "pknee.ev": {
+        "en": "That looks like an energy in eV. Give it in PeV, as on the axis (1 PeV = 10¹⁵ eV), or as lg(E/eV).",
+        "de": "Das sieht nach einer Energie in eV aus. Gib sie in PeV an, wie auf der Achse (1 PeV = 10¹⁵ eV), oder "
+        "als lg(E/eV).",
+    },
+    "pknee.gev": {
+        "en": "That looks like an energy in GeV. Give it in PeV, as on the axis (1 PeV = 10⁶ GeV), or as lg(E/eV).",
+        "de": "Das sieht nach einer Energie in GeV aus. Gib sie in PeV an, wie auf der Achse (1 PeV = 10⁶ GeV), "
+        "oder als lg(E/eV).",
+    },
+    "pknee.helium": {
+        "en": "That is where the helium points (He) bend. Look at the protons (p): on the left their points are the "
+        "highest.",
+        "de": "Dort knicken die Punkte von Helium (He) ab. Sieh dir die Protonen (p) an: Links liegen ihre Punkte am "
+        "höchsten.",
+    },
+    "pknee.wrong": {
+        "en": "Your energy is {direction}. Follow the proton points (p) from the left: up to which energy do they run "
+        "flat, and where do they start to fall?",
+        "de": "Deine Energie ist {direction}. Folge den Punkten der Protonen (p) von links: Bis zu welcher Energie "
+        "laufen sie flach, und wo beginnen sie zu fallen?",
+    },
+    # 04.knee_ratio
+    "kratio.ok": {
+        "en": "Yes: {he:.3g} PeV / {p:.3g} PeV = {ratio:.2f} ± {err:.2f} (from the errors of the two fits). Helium "
+        "has 2 protons, hydrogen 1: if the knee sits at the same E/Z (rigidity), the ratio is 2.",
+        "de": "Ja: {he:.3g} PeV / {p:.3g} PeV = {ratio:.2f} ± {err:.2f} (aus den Fehlern der beiden Fits). Helium "
+        "hat 2 Protonen, Wasserstoff 1: Liegt das Knie bei derselben Steifigkeit E/Z, ist das Verhältnis 2.",
+    },
+    "kratio.inverse": {
+        "en": "You divided the other way round: the proton knee by the helium knee. Divide helium by protons.",
+        "de": "Du hast andersherum geteilt: das Knie der Protonen durch das von Helium. Teile Helium durch Protonen.",
+    },
+    "kratio.subtracted": {
+        "en": "You subtracted the two energies. The exercise asks how many times higher: divide them.",
+        "de": "Du hast die beiden Energien subtrahiert. Die Aufgabe fragt, wie viel Mal höher: Teile sie.",
+    },
+    "kratio.charge": {
+        "en": "2 is what the charges predict (helium has 2 protons, hydrogen 1). What do the measured knees give? "
+        "Divide the two fitted knee energies.",
+        "de": "2 sagen die Ladungen voraus (Helium hat 2 Protonen, Wasserstoff 1). Was geben die gemessenen Knie? "
+        "Teile die beiden gefitteten Knie-Energien.",
+    },
+    "kratio.mass": {
+        "en": "4 is the ratio of the masses (A = 4 and 1). What do the measured knees give? Divide the two fitted "
+        "knee energies.",
+        "de": "4 ist das Verhältnis der Massen (A = 4 und 1). Was geben die gemessenen Knie? Teile die beiden "
+        "gefitteten Knie-Energien.",
+    },
+    "kratio.wrong": {
+        "en": "Your ratio is {direction}. Divide E_knee_PeV of helium by E_knee_PeV of the protons.",
+        "de": "Dein Verhältnis ist {direction}. Teile E_knee_PeV von Helium durch E_knee_PeV der Protonen.",
+    },
+    # 04.iron_knee
+    "iron.ok": {
+        "en": "Yes: 26 × {p:.3g} PeV = {fe:.0f} PeV. {where}",
+        "de": "Ja: 26 × {p:.3g} PeV = {fe:.0f} PeV. {where}",
+    },
+    "iron.ok.outside": {
+        "en": "That is above the highest energy of the KASCADE table ({top:.0f} PeV): the iron knee lies beyond what "
+        "these spectra show.",
+        "de": "Das liegt über der höchsten Energie der KASCADE-Tabelle ({top:.0f} PeV): Das Knie von Eisen liegt "
+        "jenseits dessen, was diese Spektren zeigen.",
+    },
+    "iron.ok.inside": {
+        "en": "That is inside the KASCADE table (up to {top:.0f} PeV): look for the bend of the iron points.",
+        "de": "Das liegt innerhalb der KASCADE-Tabelle (bis {top:.0f} PeV): Such den Knick der Eisen-Punkte.",
+    },
+    "iron.mass": {
+        "en": "You multiplied by 56, the mass number of iron. The magnetic field acts on the charge: Z = 26.",
+        "de": "Du hast mit 56 multipliziert, der Massenzahl von Eisen. Das Magnetfeld wirkt auf die Ladung: Z = 26.",
+    },
+    "iron.proton": {
+        "en": "That is the proton knee itself. Iron has 26 times the charge: multiply by 26.",
+        "de": "Das ist das Knie der Protonen selbst. Eisen hat die 26-fache Ladung: Multipliziere mit 26.",
+    },
+    "iron.lg": {
+        "en": "That looks like lg(E/eV), a logarithm. Give the energy itself in PeV.",
+        "de": "Das sieht nach lg(E/eV) aus, einem Logarithmus. Gib die Energie selbst in PeV an.",
+    },
+    "iron.ev": {
+        "en": "That looks like an energy in eV. Give it in PeV (1 PeV = 10¹⁵ eV).",
+        "de": "Das sieht nach einer Energie in eV aus. Gib sie in PeV an (1 PeV = 10¹⁵ eV).",
+    },
+    "iron.gev": {
+        "en": "That looks like an energy in GeV. Give it in PeV (1 PeV = 10⁶ GeV).",
+        "de": "Das sieht nach einer Energie in GeV aus. Gib sie in PeV an (1 PeV = 10⁶ GeV).",
+    },
+    "iron.wrong": {
+        "en": "Your energy is {direction}. Multiply the proton knee (in PeV) by the charge of iron, 26.",
+        "de": "Deine Energie ist {direction}. Multipliziere das Knie der Protonen (in PeV) mit der Ladung von "
+        "Eisen, 26.",
+    },
+    # 04.light_falls
+    "light.ok": {
+        "en": "Yes: above the knee ({pev:.1f} PeV) the light fraction falls, from {first:.0%} to {last:.0%}. The "
+        "light nuclei bend first, so the mixture gets heavier: ⟨ln A⟩ rises.",
+        "de": "Ja: Oberhalb des Knies ({pev:.1f} PeV) fällt der leichte Anteil, von {first:.0%} auf {last:.0%}. Die "
+        "leichten Kerne knicken zuerst ab, also wird die Mischung schwerer: ⟨ln A⟩ steigt.",
+    },
+    "light.ok.rises": {
+        "en": "Yes: above the knee ({pev:.1f} PeV) the light fraction of these spectra rises, from {first:.0%} to "
+        "{last:.0%}.",
+        "de": "Ja: Oberhalb des Knies ({pev:.1f} PeV) steigt der leichte Anteil dieser Spektren, von {first:.0%} auf "
+        "{last:.0%}.",
+    },
+    "light.look": {
+        "en": "Look again at the points to the right of the knee ({pev:.1f} PeV, the dotted line): from left to "
+        "right, do they go up or down?",
+        "de": "Sieh dir noch einmal die Punkte rechts vom Knie an ({pev:.1f} PeV, die gepunktete Linie): Gehen sie "
+        "von links nach rechts nach oben oder nach unten?",
+    },
+    "light.word": {
+        "en": "Answer 'rises' or 'falls' (you wrote {answer}).",
+        "de": "Antworte mit 'steigt' oder 'fällt' (du hast {answer} geschrieben).",
+    },
+    "light.too_few": {
+        "en": "These spectra have fewer than two points above the knee ({pev:.1f} PeV): too few to check.",
+        "de": "Diese Spektren haben weniger als zwei Punkte oberhalb des Knies ({pev:.1f} PeV): zu wenige zum Prüfen.",
+    },
     # 05.baseline
     "baseline.too_few": {
         "en": "The test showers have no light or heavy primaries: too few to check.",

@@ -166,6 +166,11 @@ _M: dict[str, dict[str, str]] = {
         "en": "exercises.use(classifier=...) needs the classifier from kcdc_hep.ml.train_classifier.",
         "de": "exercises.use(classifier=...) braucht den Klassifikator aus kcdc_hep.ml.train_classifier.",
     },
+    "ctx.elements": {
+        "en": "exercises.use(elements=...) needs element spectra such as "
+        "kcdc_hep.reference.published_element_spectra().",
+        "de": "exercises.use(elements=...) braucht Elementspektren wie kcdc_hep.reference.published_element_spectra().",
+    },
     "ctx.spectrum": {
         "en": "exercises.use(spectrum=...) needs a spectrum such as kcdc_hep.reference.published_all_particle().",
         "de": "exercises.use(spectrum=...) braucht ein Spektrum wie kcdc_hep.reference.published_all_particle().",
