@@ -623,14 +623,34 @@ def sample_folder(*, seed: int = 2940, scale: float | None = None) -> Path:
     return settings.cache_dir() / "samples" / f"seed{seed}-scale{scale:g}-{generator_fingerprint()}"
 
 
+#: A sample folder of another generator is removed once it has not been used for this long (seconds): another
+#: installation of kcdc_hep sharing the cache (a second environment, a class server) may still use it, or be writing it.
+STALE_AFTER_S = 7 * 86400
+#: Touched at every use of a sample folder.
+_USED = ".last_used"
+
+
+def _last_used(folder: Path) -> float:
+    """When a sample folder was last used or written (the later of its own and its use stamp's modification)."""
+    stamp = folder / _USED
+    return max(folder.stat().st_mtime, stamp.stat().st_mtime if stamp.exists() else 0.0)
+
+
 def _prune_stale(folder: Path) -> None:
-    """Remove the sample folders of older generators for the same seed and scale (they are never read again)."""
+    """Remove the sample folders of other generators for the same seed and scale unused for :data:`STALE_AFTER_S`.
+
+    They are never read by this generator; they are left alone while another installation may use them (two
+    versions sharing a cache would otherwise delete each other's folders, even while one is being generated).
+    """
     prefix = folder.name.rsplit("-", 1)[0] + "-"
     if not folder.parent.is_dir():
         return
+    now = time.time()
     for other in folder.parent.iterdir():
         if other != folder and other.is_dir() and (other.name.startswith(prefix) or other.name == prefix[:-1]):
-            shutil.rmtree(other, ignore_errors=True)
+            with contextlib.suppress(OSError):  # gone already (another process pruned it)
+                if now - _last_used(other) > STALE_AFTER_S:
+                    shutil.rmtree(other, ignore_errors=True)
 
 
 def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = True) -> Path:
@@ -638,7 +658,8 @@ def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = 
 
     The samples live in :func:`sample_folder` (``<cache>/samples/seed<seed>-scale<scale>-<generator fingerprint>``;
     cache folder: ``KCDC_HEP_CACHE_DIR`` or the user cache directory), so a changed generator never serves the files
-    of an older one; folders of older generators for the same seed and scale are removed.
+    of an older one; folders of other generators for the same seed and scale are removed once unused for
+    :data:`STALE_AFTER_S` (a week).
     ``KCDC_HEP_DEFAULT_SCALE`` (default 1.0, full size) chooses a smaller size for tests.
     Every file is written under a temporary name and renamed when complete, so an interrupted first use leaves no
     half-written sample behind.
@@ -676,4 +697,6 @@ def default_sample(name: str = "sample1", *, seed: int = 2940, progress: bool = 
         # every file is written atomically: a file that is there is complete, and an interrupted first use only
         # leaves files missing, which this writes again
         generate(folder, scale=scale, seed=seed, overwrite=True, progress=progress, hdf5=hdf5)
+    with contextlib.suppress(OSError):  # a read-only cache is still usable
+        (folder / _USED).touch()
     return folder / FILES[key]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -329,9 +331,19 @@ def test_a_changed_generator_gets_a_new_folder_and_the_old_one_goes(
     legacy.mkdir()
     other_scale = tmp_path / "samples" / "seed2940-scale0.0003-000000000000"
     other_scale.mkdir()
+    in_use = tmp_path / "samples" / "seed2940-scale0.0002-111111111111"  # another installation's, used an hour ago
+    in_use.mkdir()
+    (in_use / ".last_used").touch()
+    week = time.time() - samples.STALE_AFTER_S - 60
+    for folder in (stale, legacy, in_use):
+        os.utime(folder, (week, week))
+    hour = time.time() - 3600
+    os.utime(in_use / ".last_used", (hour, hour))
     path = samples.default_sample("sample1", progress=False)
     assert path.parent.name.endswith(samples.generator_fingerprint()) and path.parent != stale
     assert not stale.exists() and not legacy.exists() and other_scale.exists()
+    assert in_use.exists()  # two versions sharing a cache do not delete each other's samples (even mid-generation)
+    assert time.time() - (path.parent / ".last_used").stat().st_mtime < 60
     assert len(path.read_text().splitlines()) == round(samples.FULL_SIZES["sample1"] * 0.0002) + 1
     monkeypatch.setattr(samples, "_GENERATOR_SOURCES", ("simulation",))  # as if the generator's code changed
     assert samples.generator_fingerprint() != path.parent.name.rsplit("-", 1)[1]
