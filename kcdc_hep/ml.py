@@ -525,12 +525,12 @@ def classified_fraction(
     where = "classified_fraction"
     edges = np.asarray(make_axis(energy_bins, name="lgE").edges, dtype=np.float64)
     lgE = column(data, "lgE", where=where)
-    called = classifier.is_heavy(data, threshold=threshold)
+    called = _called_in_bins(classifier, data, lgE, edges, threshold)
     n = np.histogram(lgE, bins=edges)[0]
     n_called = np.histogram(lgE[called], bins=edges)[0]
     y, used = mass_labels(test, light=classifier.light, heavy=classifier.heavy)
     t_lgE = column(test, "lgE", where=where)[used]
-    t_called = classifier.is_heavy(test[used], threshold=threshold)
+    t_called = _called_in_bins(classifier, test[used], t_lgE, edges, threshold)
     heavy_n = np.histogram(t_lgE[y == 1], bins=edges)[0]
     heavy_hit = np.histogram(t_lgE[(y == 1) & t_called], bins=edges)[0]
     light_n = np.histogram(t_lgE[y == 0], bins=edges)[0]
@@ -554,6 +554,19 @@ def classified_fraction(
         heavy_efficiency=_readonly(eff_h),
         light_mistag=_readonly(eff_l),
     )
+
+
+def _called_in_bins(
+    classifier: LightHeavyClassifier, events: Any, lgE: np.ndarray, edges: np.ndarray, threshold: float
+) -> np.ndarray:
+    """``classifier.is_heavy(events)`` for the showers inside the energy bins (``np.histogram``'s: the last bin
+    holds its upper edge); False outside, where no bin counts them (most showers of a data sample lie below the
+    first bin: this saves most of the predictions)."""
+    inside = (lgE >= edges[0]) & (lgE <= edges[-1])
+    called = np.zeros(len(lgE), dtype=bool)
+    if inside.any():
+        called[inside] = classifier.is_heavy(events[inside], threshold=threshold)
+    return called
 
 
 def template_heavy_fraction(composition: Any, heavy: Sequence[str] = HEAVY) -> tuple[np.ndarray, np.ndarray]:

@@ -97,6 +97,21 @@ def test_corrected_fraction_recovers_known_composition(trained: ml.LightHeavyCla
     assert "called heavy" in str(result)
 
 
+def test_classified_fraction_counts_exactly_what_the_classifier_calls_heavy_in_each_bin(
+    trained: ml.LightHeavyClassifier,
+) -> None:
+    """Only the showers inside the bins are classified (the rest of a data sample costs no prediction): the counts
+    are those of classifying every shower, the last bin holding its upper edge as np.histogram's does."""
+    data = simulate(5_000, seed=23, kind="simulation", composition=EQUAL)
+    data = ak.concatenate([data, data[:3]])
+    data = ak.with_field(data, np.r_[np.asarray(data.lgE[:-3]), 14.5, 15.0, 15.0000001], "lgE")  # on and past edges
+    result = ml.classified_fraction(trained, data, test=data, energy_bins=(14.0, 14.5, 15.0))
+    lgE, called = np.asarray(data.lgE), trained.is_heavy(data)
+    assert result.n.tolist() == np.histogram(lgE, bins=[14.0, 14.5, 15.0])[0].tolist()
+    n_called = np.histogram(lgE[called], bins=[14.0, 14.5, 15.0])[0]
+    np.testing.assert_array_equal(result.raw, n_called / result.n)
+
+
 def test_template_heavy_fraction_sums_heavy_primaries() -> None:
     from kcdc_hep.fits import fit_composition
 
