@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -37,7 +38,7 @@ from kcdc_hep.errors import ArgumentError, EmptyFileError
 from kcdc_hep.readers import DEFAULT_STEP, Partition, Sources, iterate, partitions, read_partition
 from kcdc_hep.readers.partitions import check_step
 
-__all__ = ["Ordered", "check_cluster", "dask_client", "map_ordered", "map_reduce", "merge"]
+__all__ = ["Ordered", "check_cluster", "dask_client", "forked", "map_ordered", "map_reduce", "merge"]
 
 
 class Ordered(list[Any]):
@@ -285,3 +286,74 @@ def dask_client(*, workers: int | None = None, scheduler: str | Any | None = Non
 def _worker_env() -> dict[str, str]:
     """One thread per worker process for the parsers (polars, Arrow) too, so N workers use N cores."""
     return {"POLARS_MAX_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+
+# ---------------------------------------------------------------------------------------------------- forked
+@contextlib.contextmanager
+def forked(func: Callable[[], Any]) -> Iterator[Callable[[], Any]]:
+    """Run ``func()`` in a forked child process while this one goes on; yields a function that waits for its result.
+
+    The child inherits this process's memory (nothing is pickled on the way in; the result is pickled on the way
+    out), so it suits work on large in-memory objects that only needs other cores, like drawing figures while the
+    parent fits. An exception in the child is raised again by the waiting function. Where ``fork`` is not
+    available (Windows, macOS) or the child cannot be started, ``func`` runs in this process when the result is
+    asked for. A child whose result was never asked for is stopped when the block ends.
+
+    >>> with forked(lambda: 6 * 7) as result:
+    ...     result()
+    42
+    """
+    import multiprocessing
+
+    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        yield func
+        return
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        receive.close()
+        try:
+            outcome: tuple[bool, Any] = (True, func())
+        except BaseException as err:  # handed to the parent, which raises it
+            outcome = (False, err)
+        try:
+            send.send(outcome)
+        except Exception as err:  # an unpicklable result or exception
+            send.send((False, RuntimeError(f"forked: the child's result cannot be sent back: {err!r}")))
+        send.close()
+
+    process = ctx.Process(target=child, daemon=True)
+    try:
+        process.start()
+    except (OSError, AssertionError):  # no memory or process slot, or a daemon process (no children): do it here
+        receive.close()
+        send.close()
+        yield func
+        return
+    send.close()
+    collected = False
+
+    def result() -> Any:
+        nonlocal collected
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            process.join()
+            msg = f"forked: the child process ended without a result (exit code {process.exitcode})"
+            raise RuntimeError(msg) from None
+        finally:
+            collected = True
+            receive.close()
+        process.join()
+        if not ok:
+            raise value
+        return value
+
+    try:
+        yield result
+    finally:
+        if not collected:
+            receive.close()
+            process.terminate()
+            process.join()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import zipfile
 from collections.abc import Iterator
@@ -217,3 +218,29 @@ def test_existing_client_is_left_open(files: dict[str, Path], dask_installed: An
     with dask_installed.Client(dask_scheduler) as client:
         assert engine.map_reduce(len, files["txt2"], step_size=2_000, scheduler=client) == 9_999
         assert client.status == "running"
+
+
+def test_forked_returns_the_childs_result_computed_on_inherited_memory() -> None:
+    big = np.arange(1_000_000, dtype=np.int64)  # not pickled on the way in: the child inherits it
+    with engine.forked(lambda: (int(big.sum()), os.getpid())) as result:
+        total, pid = result()
+    assert total == int(big.sum())
+    if sys.platform == "linux":
+        assert pid != os.getpid()
+
+
+def test_forked_raises_the_childs_exception() -> None:
+    def fail() -> None:
+        raise ArgumentError("bad option in the child")
+
+    with pytest.raises(ArgumentError, match="bad option in the child"), engine.forked(fail) as result:
+        result()
+
+
+def test_forked_child_not_asked_is_stopped() -> None:
+    import time
+
+    t0 = time.perf_counter()
+    with engine.forked(lambda: time.sleep(60)):
+        pass
+    assert time.perf_counter() - t0 < 30  # leaving the block stopped the child instead of waiting for it

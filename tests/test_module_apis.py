@@ -59,8 +59,12 @@ EXPECTED: dict[str, list[str] | None] = {
         "run_masterclass",
     ],
     "kcdc_hep.analyses.masterclass.figures": [
+        "DPI",
         "FIGURES",
+        "HISTOGRAM_FIGURES",
         "draw_figures",
+        "draw_histogram_figures",
+        "draw_result_figures",
         "published_light_fraction",
         "unfolded_all_particle",
     ],
@@ -250,6 +254,7 @@ EXPECTED: dict[str, list[str] | None] = {
         "Ordered",
         "check_cluster",
         "dask_client",
+        "forked",
         "map_ordered",
         "map_reduce",
         "merge",
@@ -719,6 +724,7 @@ EXPECTED: dict[str, list[str] | None] = {
         "exposure",
         "flux_spectrum",
         "live_time",
+        "poisson_interval",
         "read_flux_table",
     ],
     "kcdc_hep.unfolding": [

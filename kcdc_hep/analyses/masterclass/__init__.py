@@ -48,7 +48,7 @@ from typing import Any, Literal
 from kcdc_hep import engine
 from kcdc_hep._util import atomic_write, progress_bar
 from kcdc_hep.analyses.masterclass import inputs as checks
-from kcdc_hep.analyses.masterclass.figures import FIGURES, draw_figures
+from kcdc_hep.analyses.masterclass.figures import FIGURES, draw_histogram_figures, draw_result_figures
 from kcdc_hep.analyses.masterclass.physics import physics_histograms
 from kcdc_hep.analyses.masterclass.report import render_report
 from kcdc_hep.analyses.masterclass.stream import (
@@ -195,6 +195,15 @@ def run_masterclass(
         )
         _require_showers(data_h.flow, "measured")
         t0 = stage("data", t0)
+        labels = {which: found.label(which) for which in ("data", "simulation", "both")}
+        # the figures of the histograms are drawn in a child process (the other core) while this one fits
+        early = dask.enter_context(
+            engine.forked(
+                lambda: draw_histogram_figures(
+                    sim_h, data_h, None if isinstance(line, Failure) else line, labels=labels
+                )
+            )
+        )
         fit_timings: dict[str, float] = {}
         analyses = analyse(
             sim_h, data_h, cuts=used_cuts, line=line, binning=binning, generation=generation, timings=fit_timings
@@ -202,8 +211,9 @@ def run_masterclass(
         reference = read_flux_table(flux_table) if flux_table is not None else None
         t0 = stage("fits", t0)
         timings.update(fit_timings)
-        labels = {which: found.label(which) for which in ("data", "simulation", "both")}
-        pngs = draw_figures(sim_h, data_h, analyses, reference, labels=labels)
+        later = draw_result_figures(data_h, analyses, reference, labels=labels)
+        drawn = {**early(), **later}
+        pngs = {name: drawn[name] for name in FIGURES}
         t0 = stage("figures", t0)
         for name, png in pngs.items():
             with atomic_write(targets[f"{name}.png"]) as tmp:
