@@ -12,11 +12,12 @@ the order of the partitions (files in the given order, events in file order), wh
 so a Dask run gives the same numbers as the local run: bin for bin for counts and unit weights, and even for
 floating-point weights.
 
-Locally (no ``scheduler``, no ``workers``) the chunks come from :func:`kcdc_hep.iterate` in this process and Dask
-is not imported. ``workers=N`` starts a local Dask cluster of N processes (one thread each); ``scheduler=`` uses
-an existing cluster (``"tcp://host:8786"`` or a :class:`distributed.Client`), e.g. one started by dask-jobqueue on
-a batch system (``docs/scaling.md``). Process-based clusters re-import the calling script in every worker: keep
-the code of a script under ``if __name__ == "__main__":``.
+Locally (no ``scheduler``, no ``workers``) the chunks come from :func:`local_chunks` (the chunks of
+:func:`kcdc_hep.iterate`, small text files through the parse cache) in this process and Dask is not imported.
+``workers=N`` starts a local Dask cluster of N processes (one thread each); ``scheduler=`` uses an existing cluster
+(``"tcp://host:8786"`` or a :class:`distributed.Client`), e.g. one started by dask-jobqueue on a batch system
+(``docs/scaling.md``). Process-based clusters re-import the calling script in every worker: keep the code of a
+script under ``if __name__ == "__main__":``.
 
 The partitions come from :func:`kcdc_hep.readers.partitions` (the readers know the file formats; the engine knows
 none). A job that must keep pieces in partition order (say, the event times of each chunk) returns them in an
@@ -33,12 +34,34 @@ from typing import Any
 
 import numpy as np
 
+from kcdc_hep import settings
 from kcdc_hep._util import progress_bar
-from kcdc_hep.errors import ArgumentError, EmptyFileError
-from kcdc_hep.readers import DEFAULT_STEP, Partition, Sources, iterate, partitions, read_partition
+from kcdc_hep.errors import ArgumentError, EmptyFileError, KcdcError
+from kcdc_hep.readers import (
+    DEFAULT_STEP,
+    Partition,
+    Sources,
+    expand,
+    format_of,
+    iterate,
+    partitions,
+    read,
+    read_partition,
+    resolve,
+)
 from kcdc_hep.readers.partitions import check_step
 
-__all__ = ["Ordered", "check_cluster", "dask_client", "forked", "map_ordered", "map_reduce", "merge"]
+__all__ = [
+    "WHOLE_TEXT_MAX_BYTES",
+    "Ordered",
+    "check_cluster",
+    "dask_client",
+    "forked",
+    "local_chunks",
+    "map_ordered",
+    "map_reduce",
+    "merge",
+]
 
 
 class Ordered(list[Any]):
@@ -175,9 +198,40 @@ def map_reduce(
     return result
 
 
+#: Text files up to this size are read whole through the parse cache (:func:`kcdc_hep.read`) and then cut into chunks:
+#: a repeated run on the same file parses nothing (a memory-mapped Arrow file), the first run parses it once.
+WHOLE_TEXT_MAX_BYTES = 1 << 28
+
+
+def local_chunks(sources: Sources, *, step_size: int, columns: Sequence[str] | None = None) -> Iterator[Any]:
+    """The chunks of ``sources`` for a run in this process: the chunks of :func:`kcdc_hep.iterate`, the same events.
+
+    A text file of at most :data:`WHOLE_TEXT_MAX_BYTES` is read whole through the parse cache (when it is on,
+    ``KCDC_HEP_CACHE``) and cut into the same chunks of ``step_size`` events; every other input is streamed.
+    """
+    check_step(step_size)
+    use_cache = settings.cache_enabled()
+    for path in expand(sources):
+        if use_cache and _small_text_file(path):
+            events = read(path, columns=columns)
+            for start in range(0, len(events), step_size):
+                yield events[start : start + step_size]
+        else:
+            yield from iterate(path, step_size=step_size, columns=columns)
+
+
+def _small_text_file(path: str) -> bool:
+    """A plain text file (no zip member, no folder) of at most :data:`WHOLE_TEXT_MAX_BYTES`."""
+    try:
+        src = resolve(path)
+        return src.kind == "file" and src.path.stat().st_size <= WHOLE_TEXT_MAX_BYTES and format_of(path) == "text"
+    except (OSError, KcdcError):
+        return False  # the streaming reader says what is wrong with it
+
+
 def _local(func: Callable[[Any], Any], sources: Sources, *, step_size: int, columns: Any, progress: bool) -> Any:
     chunks = progress_bar(
-        iterate(sources, step_size=step_size, columns=columns), enabled=progress, desc="chunks", unit="chunk"
+        local_chunks(sources, step_size=step_size, columns=columns), enabled=progress, desc="chunks", unit="chunk"
     )
     result: Any = _NOTHING
     for chunk in chunks:

@@ -244,3 +244,20 @@ def test_forked_child_not_asked_is_stopped() -> None:
     with engine.forked(lambda: time.sleep(60)):
         pass
     assert time.perf_counter() - t0 < 30  # leaving the block stopped the child instead of waiting for it
+
+
+def test_local_chunks_are_the_chunks_of_iterate(files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    import awkward as ak
+
+    monkeypatch.setenv("KCDC_HEP_CACHE", "1")
+    sources = _all(files)
+    columns = ["lgE", "lgNe", "lgNmu"]
+    for _ in range(2):  # the first run parses and caches the text files, the second reads the cache
+        got = list(engine.local_chunks(sources, step_size=2_500, columns=columns))
+        expected = list(kcdc_hep.iterate(sources, step_size=2_500, columns=columns))
+        assert [len(c) for c in got] == [len(c) for c in expected]
+        for a, b in zip(got, expected, strict=True):
+            assert ak.fields(a) == ak.fields(b)
+            assert str(a.type) == str(b.type)
+            for field in ak.fields(a):
+                assert np.array_equal(ak.to_numpy(a[field]), ak.to_numpy(b[field]))

@@ -252,9 +252,11 @@ EXPECTED: dict[str, list[str] | None] = {
     ],
     "kcdc_hep.engine": [
         "Ordered",
+        "WHOLE_TEXT_MAX_BYTES",
         "check_cluster",
         "dask_client",
         "forked",
+        "local_chunks",
         "map_ordered",
         "map_reduce",
         "merge",
