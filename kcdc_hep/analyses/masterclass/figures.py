@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
@@ -26,9 +26,11 @@ __all__ = [
     "DPI",
     "FIGURES",
     "HISTOGRAM_FIGURES",
+    "RESULT_FIGURES",
     "draw_figures",
     "draw_histogram_figures",
     "draw_result_figures",
+    "import_plotting",
     "published_light_fraction",
     "unfolded_all_particle",
 ]
@@ -85,6 +87,22 @@ def unfolded_all_particle(result: Any) -> FluxSpectrum:
 DPI = 130
 #: The figures that need only the histograms (and the light/heavy line), not the fits: drawn while the fits run.
 HISTOGRAM_FIGURES = ("spectrum", "sizes", "size_maps_simulation", "size_map_data")
+#: The figures of fit results.
+RESULT_FIGURES = ("ratio", "composition", "light_heavy", "heavy_fraction", "element_spectra", "flux")
+
+
+def import_plotting() -> None:
+    """Import what drawing the figures needs (matplotlib, the plotting module, Pillow: about 0.7 s).
+
+    The job calls it once before it forks the processes that draw, so that they inherit the modules.
+    """
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure
+    import PIL.Image
+
+    from kcdc_hep import plotting
+
+    del matplotlib, PIL, plotting
 
 
 def _png(fig: Any) -> bytes:
@@ -186,8 +204,9 @@ def draw_result_figures(
     reference: FluxSpectrum | None,
     *,
     labels: Mapping[str, str] | None = None,
+    names: Collection[str] = RESULT_FIGURES,
 ) -> dict[str, bytes]:
-    """The figures of :data:`FIGURES` that show fit results (all but :data:`HISTOGRAM_FIGURES`) as PNG bytes."""
+    """The figures ``names`` of :data:`RESULT_FIGURES` (those that show fit results) as PNG bytes."""
     from matplotlib.figure import Figure
 
     c = _Canvas(labels)
@@ -227,8 +246,8 @@ def draw_result_figures(
             plot.plot_element_spectra(spectra.result, ax=ax, published=published_element_spectra(), knees=knees)
 
     gauss = None if isinstance(a.gauss, Failure) else a.gauss
-    with plot.style():
-        c.single("ratio", lambda ax: plot.plot_ratio(data.ratio, gauss, ax=ax, label="measured showers"))
+
+    def composition() -> None:
         fig = Figure(figsize=(14, 12))
         top, bottom = fig.subplots(2, 1, sharex=True)
         if isinstance(a.composition, Failure):
@@ -241,10 +260,20 @@ def draw_result_figures(
                                label="<ln A> from the fit (reconstructed energy)")  # fmt: skip
         plot.kascade_label(top, c.names["both"] or None)
         c.pngs["composition"] = _png(fig)
-        c.wide("light_heavy", light_heavy)
-        c.single("heavy_fraction", heavy, which="both")
-        c.wide("element_spectra", element_spectra)
-        c.single("flux", flux)
+
+    figures: dict[str, Callable[[], None]] = {
+        "ratio": lambda: c.single(
+            "ratio", lambda ax: plot.plot_ratio(data.ratio, gauss, ax=ax, label="measured showers")
+        ),
+        "composition": composition,
+        "light_heavy": lambda: c.wide("light_heavy", light_heavy),
+        "heavy_fraction": lambda: c.single("heavy_fraction", heavy, which="both"),
+        "element_spectra": lambda: c.wide("element_spectra", element_spectra),
+        "flux": lambda: c.single("flux", flux),
+    }
+    with plot.style():
+        for name in names:
+            figures[name]()
     return c.pngs
 
 
