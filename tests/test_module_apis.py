@@ -258,6 +258,7 @@ EXPECTED: dict[str, list[str] | None] = {
         "check_cluster",
         "dask_client",
         "forked",
+        "keep_freed_memory",
         "local_chunks",
         "map_ordered",
         "map_reduce",

@@ -185,6 +185,7 @@ def run(
         if progress is None:
             progress = sys.stderr.isatty()
         if workers is None and scheduler is None:
+            engine.keep_freed_memory()  # the chunks' large temporaries reuse memory instead of page-faulting
             _fill_here(accumulators, trees, step_size=step_size, where=where, progress=progress)
         else:
             ranges = [(a, min(a + step_size, sizes["KCDC"])) for a in range(0, sizes["KCDC"], step_size)]

@@ -176,6 +176,8 @@ def run_masterclass(
         client = None
         if workers is not None or scheduler is not None:
             client = dask.enter_context(engine.dask_client(workers=workers, scheduler=scheduler))
+        else:
+            engine.keep_freed_memory()  # the chunks' large temporaries reuse memory instead of page-faulting
         generation = found.generation if found.has_truth else None
         corrected = "zenith" in found.data_fields and "zenith" in found.sim_fields
         binning, comp_cuts = composition_binning(
