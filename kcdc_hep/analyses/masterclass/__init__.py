@@ -27,6 +27,10 @@ outputs number for number:
 5. the energy spectra of the elements by unfolding (:func:`kcdc_hep.unfolding.unfold`) and the knee of each element
    where the data fix it, when the simulation is a library with true energies (``simulation.root``, the default).
 
+Locally a text input of up to 256 MiB comes through the parse cache (:func:`kcdc_hep.engine.local_chunks`: a repeated
+run parses nothing), and on Linux the figures are drawn in two forked processes while the job fits
+(:func:`kcdc_hep.engine.forked`); the outputs are the same either way.
+
 A fit that cannot be done (too few events, no event times) is recorded with the reason (a
 :class:`~kcdc_hep.analyses.masterclass.summary.Failure` in the result, an ``error`` in the summary), and the rest of
 the job goes on. The stages live in the modules of this package: :mod:`~.inputs` (checks), :mod:`~.stream` (chunks
