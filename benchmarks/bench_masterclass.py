@@ -8,10 +8,15 @@ events, the showers of sample 2 with their true energies): 3,220,636 events in a
 sample 3 with only four columns, so the job does not read it.) The samples are made by
 ``kcdc_hep.simulation.default_sample`` in the user cache first if needed (not timed). Each timed run is a
 fresh process that runs exactly what ``python -m kcdc_hep masterclass --out DIR --overwrite`` runs
-(``kcdc_hep.cli.main``), imports included; the child reports its stage times (summary.json: inputs, simulation, data,
-fits — of which composition and unfolding —, figures, write) and peak RSS (VmHWM); the stages are printed.
+(``kcdc_hep.cli.main``), imports included; the child reports its stage times (the imports; from summary.json: inputs,
+simulation, data, fits — of which composition and unfolding —, figures, write; then summary and report) and peak RSS
+(VmHWM of the job's process; the figure processes it forks share its memory and are reported apart); the stages are
+printed.
 
-Targets on the 2-core reference machine: < 15 s (issue 11, the unfolding included) and < 4 GB. Protocol: one JSON
+Two cases: the default (the parse cache on, as every repeated run: the warm-up run has filled it) and ``cold parse``
+(``KCDC_HEP_CACHE=0``: the data text is parsed in every run, as in the very first run).
+
+Targets on the 2-core reference machine (issue 15): < 5 s whole process and < 1.5 GB peak RSS. Protocol: one JSON
 line on stdout (README.md).
 """
 
@@ -27,22 +32,33 @@ from typing import Any
 
 import _common as c
 
-TARGET_S = 15.0
-TARGET_GIB = 4.0
+TARGET_S = 5.0
+TARGET_GB = 1.5
 QUICK_SCALE = "0.05"
 
 
 def _case_job(out: str) -> dict[str, Any]:
     """In the child: the CLI's main job, then its stage times from summary.json."""
+    import resource
+
+    t0 = time.perf_counter()
+    import kcdc_hep.analyses.masterclass  # what the CLI imports for the job (timed as a stage)
     from kcdc_hep.cli import main
 
+    t_import = time.perf_counter() - t0
+    t0 = time.perf_counter()
     status = main(["masterclass", "--out", out, "--overwrite"])
+    t_main = time.perf_counter() - t0
     if status != 0:
         raise SystemExit(status)
     summary = json.loads((Path(out) / "summary.json").read_text())
+    timings = summary["timings_s"]
+    stages = {"imports": t_import, **timings, "summary+report": t_main - timings["total"]}
+    del kcdc_hep
     return {
         "status": status,
-        "stages_s": summary["timings_s"],
+        "stages_s": {k: round(v, 3) for k, v in stages.items()},
+        "children_peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "n_data": summary["inputs"]["n_data_events"],
         "n_sim": summary["inputs"]["n_simulated_events"],
         "n_data_selected": summary["cutflow"]["n_selected"],
@@ -71,53 +87,74 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench_masterclass-") as tmp:
         argv = c.self_case(__file__, "job", str(Path(tmp) / "out"))
         r = c.measure(argv, repeats=repeats, warmup=1, env=env)
-    peak_gib = r["peak_rss_mib"] / 1024
+        c.log(f"default: wall {r['median_s']:.2f} s; runs {r['runs_s']}")
+        cold = c.measure(argv, repeats=repeats, warmup=0, env={**env, "KCDC_HEP_CACHE": "0"})
+        c.log(f"cold parse: wall {cold['median_s']:.2f} s; runs {cold['runs_s']}")
+    peak_gb = r["peak_rss_mib"] * 2**20 / 1e9
     r.update({k: int(r[k]) for k in ("n_data", "n_sim", "n_data_selected", "n_sim_selected")})  # medians are floats
     stages = r["stages_s"]
-    c.log(
-        f"events: {r['n_data']:,} data + {r['n_sim']:,} simulated; wall {r['median_s']:.1f} s; peak {peak_gib:.2f} GiB"
-    )
+    c.log(f"events: {r['n_data']:,} data + {r['n_sim']:,} simulated; wall {r['median_s']:.1f} s; peak {peak_gb:.2f} GB")
     c.log("stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+    c.log("stages, cold parse (s): " + ", ".join(f"{k} {v:.2f}" for k, v in cold["stages_s"].items()))
     c.log(f"<lnA> per bin {r['mean_lnA']}; light fraction {r['light_fraction']}")
     c.log(f"proton knee {r['proton_knee_PeV']} PeV")
+    label = "sample 3 (data) + simulation.root" + (f", scale {QUICK_SCALE}" if args.quick else "")
+
+    def row(case: str, m: dict[str, Any]) -> list[Any]:
+        return [
+            label,
+            case,
+            r["n_data"] + r["n_sim"],
+            round(m["median_s"], 2),
+            round(m["peak_rss_mib"] * 2**20 / 1e9, 3),
+            round(m["children_peak_rss_mib"] * 2**20 / 1e9, 3),
+            ", ".join(f"{x:.1f}" for x in m["runs_s"]),
+        ]
+
+    order = list(stages)
     result = {
         "benchmark": "masterclass",
         "title": "The masterclass main job (kcdc-hep masterclass) on the default samples",
         "tables": [
             {
-                "title": "Whole process (median of runs after one warm-up)",
-                "columns": ["input", "events read", "wall [s]", "peak RSS [GiB]", "runs [s]"],
-                "rows": [
-                    [
-                        "sample 3 (data) + sample 2 (simulation)" + (f", scale {QUICK_SCALE}" if args.quick else ""),
-                        r["n_data"] + r["n_sim"],
-                        round(r["median_s"], 2),
-                        round(peak_gib, 3),
-                        ", ".join(f"{x:.1f}" for x in r["runs_s"]),
-                    ]
+                "title": "Whole process (median of runs; the default after one warm-up run)",
+                "columns": [
+                    "input",
+                    "case",
+                    "events read",
+                    "wall [s]",
+                    "peak RSS [GB]",
+                    "figure processes [GB]",
+                    "runs [s]",
                 ],
+                "rows": [row("default (parse cache on)", r), row("cold parse (KCDC_HEP_CACHE=0)", cold)],
             },
             {
-                "title": "Stages inside the job (last run, from summary.json)",
-                "columns": ["stage", "seconds"],
-                "rows": [[k, round(v, 2)] for k, v in stages.items()],
+                "title": "Stages of the job (medians of the runs; fits include composition and unfolding)",
+                "columns": ["stage", "default [s]", "cold parse [s]"],
+                "rows": [[k, round(stages[k], 2), round(cold["stages_s"].get(k, float("nan")), 2)] for k in order],
             },
         ],
         "checks": [
             c.check(
-                "masterclass main job, whole process", f"< {TARGET_S:.0f} s", r["median_s"], r["median_s"] < TARGET_S
+                "masterclass main job, whole process [s]", f"< {TARGET_S:g} s", r["median_s"], r["median_s"] < TARGET_S
             ),
-            c.check("masterclass main job, peak RSS [GiB]", f"< {TARGET_GIB:.0f} GiB", peak_gib, peak_gib < TARGET_GIB),
+            c.check("masterclass main job, peak RSS [GB]", f"< {TARGET_GB:g} GB", peak_gb, peak_gb < TARGET_GB),
         ],
         "notes": [
-            f"{r['n_data']:,} measured + {r['n_sim']:,} simulated events read, streamed in chunks of 500,000; "
+            f"{r['n_data']:,} measured + {r['n_sim']:,} simulated events read, in chunks of 500,000; "
             f"{r['n_data_selected']:,} + {r['n_sim_selected']:,} pass the cuts.",
             "Each run is a fresh process running kcdc_hep.cli.main(['masterclass', ...]) (= python -m kcdc_hep "
             "masterclass), imports, figures, masterclass.root, summary.json and report.html included.",
+            "The figures are drawn in two processes forked by the job while it fits (2 cores); peak RSS is the job's "
+            "process, the figure processes (copy-on-write copies of it) are listed apart.",
+            "default: a repeated run, the data text comes from the parse cache (a memory-mapped Arrow file) that the "
+            "warm-up run made; cold parse: KCDC_HEP_CACHE=0, the data text is parsed in every run.",
             f"Results of the last run: knee {r['knee_PeV']} PeV, <lnA> per energy bin {r['mean_lnA']}, light fraction "
             f"{r['light_fraction']}, proton knee {r['proton_knee_PeV']} PeV.",
         ],
         "runs": r,
+        "runs_cold_parse": cold,
     }
     c.emit(result)
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import zipfile
 from collections.abc import Iterator
@@ -217,3 +218,55 @@ def test_existing_client_is_left_open(files: dict[str, Path], dask_installed: An
     with dask_installed.Client(dask_scheduler) as client:
         assert engine.map_reduce(len, files["txt2"], step_size=2_000, scheduler=client) == 9_999
         assert client.status == "running"
+
+
+def test_forked_returns_the_childs_result_computed_on_inherited_memory() -> None:
+    big = np.arange(1_000_000, dtype=np.int64)  # not pickled on the way in: the child inherits it
+    with engine.forked(lambda: (int(big.sum()), os.getpid())) as result:
+        total, pid = result()
+    assert total == int(big.sum())
+    if sys.platform == "linux":
+        assert pid != os.getpid()
+
+
+def test_forked_raises_the_childs_exception() -> None:
+    def fail() -> None:
+        raise ArgumentError("bad option in the child")
+
+    with pytest.raises(ArgumentError, match="bad option in the child"), engine.forked(fail) as result:
+        result()
+
+
+def test_forked_child_not_asked_is_stopped() -> None:
+    import time
+
+    t0 = time.perf_counter()
+    with engine.forked(lambda: time.sleep(60)):
+        pass
+    assert time.perf_counter() - t0 < 30  # leaving the block stopped the child instead of waiting for it
+
+
+def test_local_chunks_are_the_chunks_of_iterate(files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    import awkward as ak
+
+    monkeypatch.setenv("KCDC_HEP_CACHE", "1")
+    sources = _all(files)
+    columns = ["lgE", "lgNe", "lgNmu"]
+    for _ in range(2):  # the first run parses and caches the text files, the second reads the cache
+        got = list(engine.local_chunks(sources, step_size=2_500, columns=columns))
+        expected = list(kcdc_hep.iterate(sources, step_size=2_500, columns=columns))
+        assert [len(c) for c in got] == [len(c) for c in expected]
+        for a, b in zip(got, expected, strict=True):
+            assert ak.fields(a) == ak.fields(b)
+            assert str(a.type) == str(b.type)
+            for field in ak.fields(a):
+                assert np.array_equal(ak.to_numpy(a[field]), ak.to_numpy(b[field]))
+
+
+def test_keep_freed_memory_changes_no_result() -> None:
+    before = np.sort(np.random.default_rng(1).normal(size=3_000_000))
+    applied = engine.keep_freed_memory()
+    assert applied == (sys.platform == "linux") or not applied  # glibc only; elsewhere a no-op
+    assert engine.keep_freed_memory() == applied  # idempotent
+    after = np.sort(np.random.default_rng(1).normal(size=3_000_000))
+    assert np.array_equal(before, after)

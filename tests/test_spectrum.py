@@ -12,7 +12,7 @@ import pytest
 
 from kcdc_hep import histograms
 from kcdc_hep.errors import ArgumentError, MissingColumnError
-from kcdc_hep.spectrum import MAX_GAP_S, LiveTime, exposure, flux_spectrum, live_time
+from kcdc_hep.spectrum import MAX_GAP_S, LiveTime, exposure, flux_spectrum, live_time, poisson_interval
 
 
 # ------------------------------------------------------------------------------------------------ live time
@@ -116,3 +116,16 @@ def test_flux_refuses_what_it_cannot_use(rng: np.random.Generator) -> None:
     with pytest.raises(ArgumentError, match="1-D"):
         flux_spectrum(histograms.size_map(ak.Array({"lgNe": [5.0], "lgNmu": [4.0]})), zenith_max_deg=18.0,
                       exposure_s=1.0)  # fmt: skip
+
+
+def test_poisson_interval_is_hists_number_for_number() -> None:
+    from hist.intervals import poisson_interval as hist_poisson_interval
+
+    counts = np.concatenate([np.arange(0.0, 3000.0), np.random.default_rng(5).poisson(40.0, 2000), [1e6, 3.7e7]])
+    with np.errstate(invalid="ignore"):
+        expected = hist_poisson_interval(counts.astype(float))
+    got = poisson_interval(counts.astype(float))
+    assert got.shape == (2, counts.size)
+    assert np.array_equal(got, expected)  # bit for bit: the same scipy.special calls
+    assert got[0, 0] == 0.0
+    assert got[1, 0] > 1.0

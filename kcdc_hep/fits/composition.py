@@ -24,7 +24,6 @@ import awkward as ak
 import hist
 import numpy as np
 from iminuit import Minuit, cost
-from scipy import optimize
 
 from kcdc_hep._util import readonly, to_jsonable
 from kcdc_hep.errors import ArgumentError, FitError, SchemaError
@@ -518,6 +517,8 @@ def _profile_interval(t_cost: Any, y: np.ndarray, i: int, fmin: float) -> tuple[
         m.strategy = 0
         m.migrad()
         return float(m.fval) - fmin - 1.0
+
+    from scipy import optimize  # imported here: most fits never need the profile interval's root finding
 
     top = 1.0 - 1e-6
     hi = top if rise(top) < 0 else optimize.brentq(rise, f_best, top, xtol=1e-3)

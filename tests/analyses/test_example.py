@@ -69,3 +69,27 @@ def test_chunk_states_add_up_to_the_filled_histogram(rng: np.random.Generator) -
 def test_a_1d_histogram_has_no_y_axis() -> None:
     with pytest.raises(ArgumentError, match="not a 2-D histogram"):
         _ = HistogramSpec("h", "t;x;y", RootAxis(2, 0.0, 1.0)).y_axis
+
+
+@pytest.mark.parametrize("axis", sorted({s.x for s in HISTOGRAMS} | {s.y for s in HISTOGRAMS if s.y}, key=repr))
+def test_float32_bins_by_table_are_the_exact_bins(axis: RootAxis, rng: np.random.Generator) -> None:
+    # many float32 values go through a table over their bit patterns; float64 ones (the same numbers, converted
+    # exactly) through ROOT's FindFixBin arithmetic: both must give every value the same bin
+    bits = rng.integers(0, 2**32, 2_000_000, dtype=np.uint64).astype(np.uint32)
+    edges = np.asarray(axis.edges if axis.edges is not None else np.linspace(axis.low, axis.high, axis.bins + 1))
+    at_edges = edges.astype(np.float32)
+    values = np.concatenate(
+        [
+            bits.view(np.float32),  # every kind of float32: NaNs, infinities, subnormals, both signs
+            at_edges,
+            np.nextafter(at_edges, np.float32(np.inf)),
+            np.nextafter(at_edges, np.float32(-np.inf)),
+            np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45], dtype=np.float32),
+            rng.uniform(axis.low - 1.0, axis.high + 1.0, 500_000).astype(np.float32),
+        ]
+    )
+    got = axis.bin_index(values)
+    with np.errstate(invalid="ignore"):  # signalling NaNs among the bit patterns
+        exact = values.astype(np.float64)
+    assert np.array_equal(got, axis.bin_index(exact))
+    assert got.dtype == np.intp

@@ -63,6 +63,26 @@ class RootAxis:
         [0, 1, 6, 8, 8]
         """
         x = np.asarray(values)
+        if x.dtype == np.float32 and x.size >= _TABLE_MIN_VALUES:
+            return self._bin_index_float32(x)
+        return self._bin_index(x)
+
+    def _bin_index_float32(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`bin_index` of many float32 values by a table over their bit patterns (2x faster, same numbers).
+
+        The table holds the bin of each cell of 2**12 consecutive float32 bit patterns, found by
+        :meth:`_bin_index` at the cell's two ends: within a cell the values lie between its ends (the sign is the
+        same), and the bin number only grows with the value, so a cell whose ends share a bin is all in that bin
+        (NaN, which goes to the overflow bin, only shares cells with +inf, which goes there too). The values of the
+        other cells (those with a bin edge, -1 in the table) are binned exactly one by one.
+        """
+        b = _float32_table(self)[np.ascontiguousarray(x).view(np.uint32) >> _TABLE_SHIFT]
+        split = np.flatnonzero(b < 0)
+        if len(split):
+            b[split] = self._bin_index(x[split])
+        return b
+
+    def _bin_index(self, x: np.ndarray) -> np.ndarray:
         if x.dtype.kind != "f":
             x = x.astype(np.float64)
         n = self.bins
@@ -98,6 +118,23 @@ class RootAxis:
             if nan.any():
                 b[nan] = n + 1
         return b
+
+
+#: float32 bit patterns are binned by a table of their top 32 - _TABLE_SHIFT bits (2**20 cells, 8 MB of bin numbers).
+_TABLE_SHIFT = 12
+#: Fewer float32 values than this are binned directly (building a table takes ~50 ms, once per axis).
+_TABLE_MIN_VALUES = 1 << 16
+
+
+@functools.cache
+def _float32_table(axis: RootAxis) -> np.ndarray:
+    """Bin number of every cell of 2**_TABLE_SHIFT consecutive float32 bit patterns; -1 where a bin edge splits it."""
+    cells = np.arange(1 << (32 - _TABLE_SHIFT), dtype=np.uint32) << np.uint32(_TABLE_SHIFT)
+    first = axis._bin_index(cells.view(np.float32))
+    last = axis._bin_index((cells | np.uint32((1 << _TABLE_SHIFT) - 1)).view(np.float32))
+    table = np.where(first == last, first, -1)
+    table.flags.writeable = False
+    return table
 
 
 @functools.cache

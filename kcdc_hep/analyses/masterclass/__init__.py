@@ -27,6 +27,10 @@ outputs number for number:
 5. the energy spectra of the elements by unfolding (:func:`kcdc_hep.unfolding.unfold`) and the knee of each element
    where the data fix it, when the simulation is a library with true energies (``simulation.root``, the default).
 
+Locally a text input of up to 256 MiB comes through the parse cache (:func:`kcdc_hep.engine.local_chunks`: a repeated
+run parses nothing), and on Linux the figures are drawn in two forked processes while the job fits
+(:func:`kcdc_hep.engine.forked`); the outputs are the same either way.
+
 A fit that cannot be done (too few events, no event times) is recorded with the reason (a
 :class:`~kcdc_hep.analyses.masterclass.summary.Failure` in the result, an ``error`` in the summary), and the rest of
 the job goes on. The stages live in the modules of this package: :mod:`~.inputs` (checks), :mod:`~.stream` (chunks
@@ -48,7 +52,13 @@ from typing import Any, Literal
 from kcdc_hep import engine
 from kcdc_hep._util import atomic_write, progress_bar
 from kcdc_hep.analyses.masterclass import inputs as checks
-from kcdc_hep.analyses.masterclass.figures import FIGURES, draw_figures
+from kcdc_hep.analyses.masterclass.figures import (
+    FIGURES,
+    RESULT_FIGURES,
+    draw_histogram_figures,
+    draw_result_figures,
+    import_plotting,
+)
 from kcdc_hep.analyses.masterclass.physics import physics_histograms
 from kcdc_hep.analyses.masterclass.report import render_report
 from kcdc_hep.analyses.masterclass.stream import (
@@ -170,6 +180,8 @@ def run_masterclass(
         client = None
         if workers is not None or scheduler is not None:
             client = dask.enter_context(engine.dask_client(workers=workers, scheduler=scheduler))
+        else:
+            engine.keep_freed_memory()  # the chunks' large temporaries reuse memory instead of page-faulting
         generation = found.generation if found.has_truth else None
         corrected = "zenith" in found.data_fields and "zenith" in found.sim_fields
         binning, comp_cuts = composition_binning(
@@ -195,16 +207,33 @@ def run_masterclass(
         )
         _require_showers(data_h.flow, "measured")
         t0 = stage("data", t0)
+        labels = {which: found.label(which) for which in ("data", "simulation", "both")}
+        t_import = time.perf_counter()
+        import_plotting()  # once, before the forks: the child processes inherit it
+        t_import = time.perf_counter() - t_import  # counted with the figures, not the fits
+        # the figures of the histograms are drawn in a child process (the other core) while this one fits
+        line_or_none = None if isinstance(line, Failure) else line
+        early = dask.enter_context(
+            engine.forked(lambda: draw_histogram_figures(sim_h, data_h, line_or_none, labels=labels))
+        )
         fit_timings: dict[str, float] = {}
         analyses = analyse(
             sim_h, data_h, cuts=used_cuts, line=line, binning=binning, generation=generation, timings=fit_timings
         )
         reference = read_flux_table(flux_table) if flux_table is not None else None
         t0 = stage("fits", t0)
+        timings["fits"] -= t_import
         timings.update(fit_timings)
-        labels = {which: found.label(which) for which in ("data", "simulation", "both")}
-        pngs = draw_figures(sim_h, data_h, analyses, reference, labels=labels)
+        # the figures of the results: half in another child, half here
+        there, here = RESULT_FIGURES[::2], RESULT_FIGURES[1::2]
+        other = dask.enter_context(
+            engine.forked(lambda: draw_result_figures(data_h, analyses, reference, labels=labels, names=there))
+        )
+        drawn = draw_result_figures(data_h, analyses, reference, labels=labels, names=here)
+        drawn |= other() | early()
+        pngs = {name: drawn[name] for name in FIGURES}
         t0 = stage("figures", t0)
+        timings["figures"] += t_import
         for name, png in pngs.items():
             with atomic_write(targets[f"{name}.png"]) as tmp:
                 tmp.write_bytes(png)

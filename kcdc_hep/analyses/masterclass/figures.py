@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
@@ -12,6 +12,7 @@ import numpy as np
 
 from kcdc_hep.analyses.masterclass.stream import DataHistograms, SimHistograms
 from kcdc_hep.analyses.masterclass.summary import Analyses, Failure
+from kcdc_hep.fits import SeparationLine
 from kcdc_hep.reference import (
     GROUP_ELEMENTS,
     published_all_particle,
@@ -21,7 +22,18 @@ from kcdc_hep.reference import (
 from kcdc_hep.spectrum import FluxSpectrum
 from kcdc_hep.unfolding import LIGHT_HEAVY
 
-__all__ = ["FIGURES", "draw_figures", "published_light_fraction", "unfolded_all_particle"]
+__all__ = [
+    "DPI",
+    "FIGURES",
+    "HISTOGRAM_FIGURES",
+    "RESULT_FIGURES",
+    "draw_figures",
+    "draw_histogram_figures",
+    "draw_result_figures",
+    "import_plotting",
+    "published_light_fraction",
+    "unfolded_all_particle",
+]
 
 #: The figures of the job: file stem → title (the report's captions are in report.py).
 FIGURES: MappingProxyType[str, str] = MappingProxyType(
@@ -71,9 +83,43 @@ def unfolded_all_particle(result: Any) -> FluxSpectrum:
     )
 
 
+#: Resolution of the PNG files (dots per inch): 1300 × 975 pixels for a single figure.
+DPI = 130
+#: The figures that need only the histograms (and the light/heavy line), not the fits: drawn while the fits run.
+HISTOGRAM_FIGURES = ("spectrum", "sizes", "size_maps_simulation", "size_map_data")
+#: The figures of fit results.
+RESULT_FIGURES = ("ratio", "composition", "light_heavy", "heavy_fraction", "element_spectra", "flux")
+
+
+def import_plotting() -> None:
+    """Import what drawing the figures needs (matplotlib, the plotting module, Pillow: about 0.7 s).
+
+    The job calls it once before it forks the processes that draw, so that they inherit the modules.
+    """
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure
+    import PIL.Image
+
+    from kcdc_hep import plotting
+
+    del matplotlib, PIL, plotting
+
+
 def _png(fig: Any) -> bytes:
+    """The figure as PNG bytes (RGB, :data:`DPI`), drawn once.
+
+    ``savefig`` draws a figure twice (once for the constrained layout, once for the pixels); here the one draw of the
+    canvas does both, and the opaque figure is stored without an alpha channel (smaller, faster to compress).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(DPI)
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[..., :3]
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=130)
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="png", dpi=(DPI, DPI))
     return buf.getvalue()
 
 
@@ -83,29 +129,18 @@ def _nothing(ax: Any, text: str) -> None:
     ax.set_xlabel("energy lg(E/eV)")
 
 
-def draw_figures(
-    sim: SimHistograms,
-    data: DataHistograms,
-    analyses: Analyses,
-    reference: FluxSpectrum | None,
-    *,
-    labels: Mapping[str, str] | None = None,
-) -> dict[str, bytes]:
-    """Every figure of :data:`FIGURES` as PNG bytes (a panel says so where an analysis could not be done).
+class _Canvas:
+    """Draws the job's figures into PNG bytes, in the masterclass style, with the labels of the inputs."""
 
-    ``labels`` says what the events are, for the figure labels: ``{"data": ..., "simulation": ..., "both": ...}``
-    (:meth:`Inputs.label`, e.g. "synthetic data, seed 2940"); without it the figures claim nothing about the data.
-    """
-    names = {"data": "", "simulation": "", "both": "", **(labels or {})}
-    from matplotlib.figure import Figure
+    def __init__(self, labels: Mapping[str, str] | None) -> None:
+        from kcdc_hep import plotting
 
-    from kcdc_hep import plotting as plot
-
-    a = analyses
-    line = None if isinstance(a.separation_line, Failure) else a.separation_line
-    pngs: dict[str, bytes] = {}
+        self.plot = plotting
+        self.names = {"data": "", "simulation": "", "both": "", **(labels or {})}
+        self.pngs: dict[str, bytes] = {}
 
     def single(
+        self,
         name: str,
         draw: Callable[[Any], Any],
         *,
@@ -113,24 +148,70 @@ def draw_figures(
         loc: int = 0,
         rlabel: str = "KCDC masterclass",
     ) -> None:
+        """A figure of one axes."""
+        from matplotlib.figure import Figure
+
         fig = Figure()
         ax = fig.subplots()
         draw(ax)
-        plot.kascade_label(ax, names[which] or None, loc=loc, rlabel=rlabel)
-        pngs[name] = _png(fig)
+        self.plot.kascade_label(ax, self.names[which] or None, loc=loc, rlabel=rlabel)
+        self.pngs[name] = _png(fig)
 
-    def wide(name: str, draw: Callable[[Any], Any], *, which: str = "both") -> None:
+    def wide(self, name: str, draw: Callable[[Any], Any], *, which: str = "both") -> None:
         """A figure with room on the right for a legend outside the axes."""
+        from matplotlib.figure import Figure
+
         fig = Figure(figsize=(15, 7.5))
         ax = fig.subplots()
         draw(ax)
-        plot.kascade_label(ax, names[which] or None, rlabel="")
-        pngs[name] = _png(fig)
+        self.plot.kascade_label(ax, self.names[which] or None, rlabel="")
+        self.pngs[name] = _png(fig)
+
+
+def draw_histogram_figures(
+    sim: SimHistograms,
+    data: DataHistograms,
+    line: SeparationLine | None,
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, bytes]:
+    """The figures of :data:`HISTOGRAM_FIGURES` as PNG bytes: they need the histograms and the line, no fit."""
+    from matplotlib.figure import Figure
+
+    c = _Canvas(labels)
+    plot = c.plot
 
     def spectrum(ax: Any) -> None:
         plot.plot_spectrum(data.spectrum, ax=ax, label="measured showers")
         lo, hi = ax.get_ylim()
         ax.set_ylim(lo, hi * 30)  # headroom for the label inside the axes
+
+    with plot.style():
+        c.single("spectrum", spectrum, loc=1, rlabel="")  # the top axis (E in PeV) takes the space above
+        c.single("sizes", lambda ax: plot.plot_sizes(data.sizes, ax=ax))
+        fig = Figure(figsize=(18, 10.5))
+        grid = fig.subplots(2, 3, sharex=True, sharey=True)
+        plot.plot_size_maps(sim.size_map, axes=grid, line=line)
+        plot.kascade_label(grid[0, 0], c.names["simulation"] or None, rlabel="")
+        c.pngs["size_maps_simulation"] = _png(fig)
+        c.single("size_map_data", lambda ax: plot.plot_size_map(data.size_map, ax=ax, line=line))
+    return c.pngs
+
+
+def draw_result_figures(
+    data: DataHistograms,
+    analyses: Analyses,
+    reference: FluxSpectrum | None,
+    *,
+    labels: Mapping[str, str] | None = None,
+    names: Collection[str] = RESULT_FIGURES,
+) -> dict[str, bytes]:
+    """The figures ``names`` of :data:`RESULT_FIGURES` (those that show fit results) as PNG bytes."""
+    from matplotlib.figure import Figure
+
+    c = _Canvas(labels)
+    plot = c.plot
+    a = analyses
 
     def heavy(ax: Any) -> None:
         if isinstance(a.heavy_fraction, Failure):
@@ -165,16 +246,8 @@ def draw_figures(
             plot.plot_element_spectra(spectra.result, ax=ax, published=published_element_spectra(), knees=knees)
 
     gauss = None if isinstance(a.gauss, Failure) else a.gauss
-    with plot.style():
-        single("spectrum", spectrum, loc=1, rlabel="")  # the top axis (E in PeV) takes the space above
-        single("sizes", lambda ax: plot.plot_sizes(data.sizes, ax=ax))
-        fig = Figure(figsize=(18, 10.5))
-        grid = fig.subplots(2, 3, sharex=True, sharey=True)
-        plot.plot_size_maps(sim.size_map, axes=grid, line=line)
-        plot.kascade_label(grid[0, 0], names["simulation"] or None, rlabel="")
-        pngs["size_maps_simulation"] = _png(fig)
-        single("size_map_data", lambda ax: plot.plot_size_map(data.size_map, ax=ax, line=line))
-        single("ratio", lambda ax: plot.plot_ratio(data.ratio, gauss, ax=ax, label="measured showers"))
+
+    def composition() -> None:
         fig = Figure(figsize=(14, 12))
         top, bottom = fig.subplots(2, 1, sharex=True)
         if isinstance(a.composition, Failure):
@@ -185,13 +258,46 @@ def draw_figures(
             unfolded = spectra.result if spectra is not None else None
             plot.plot_mean_lnA(a.composition, ax=bottom, published=published_mean_lnA(), unfolded=unfolded,
                                label="<ln A> from the fit (reconstructed energy)")  # fmt: skip
-        plot.kascade_label(top, names["both"] or None)
-        pngs["composition"] = _png(fig)
-        wide("light_heavy", light_heavy)
-        single("heavy_fraction", heavy, which="both")
-        wide("element_spectra", element_spectra)
-        single("flux", flux)
-    return pngs
+        plot.kascade_label(top, c.names["both"] or None)
+        c.pngs["composition"] = _png(fig)
+
+    figures: dict[str, Callable[[], None]] = {
+        "ratio": lambda: c.single(
+            "ratio", lambda ax: plot.plot_ratio(data.ratio, gauss, ax=ax, label="measured showers")
+        ),
+        "composition": composition,
+        "light_heavy": lambda: c.wide("light_heavy", light_heavy),
+        "heavy_fraction": lambda: c.single("heavy_fraction", heavy, which="both"),
+        "element_spectra": lambda: c.wide("element_spectra", element_spectra),
+        "flux": lambda: c.single("flux", flux),
+    }
+    with plot.style():
+        for name in names:
+            figures[name]()
+    return c.pngs
+
+
+def draw_figures(
+    sim: SimHistograms,
+    data: DataHistograms,
+    analyses: Analyses,
+    reference: FluxSpectrum | None,
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, bytes]:
+    """Every figure of :data:`FIGURES` as PNG bytes, in its order (a panel says so where an analysis could not be done).
+
+    ``labels`` says what the events are, for the figure labels: ``{"data": ..., "simulation": ..., "both": ...}``
+    (:meth:`Inputs.label`, e.g. "synthetic data, seed 2940"); without it the figures claim nothing about the data.
+    The job itself draws :func:`draw_histogram_figures` in another process while it fits, then
+    :func:`draw_result_figures`.
+    """
+    line = None if isinstance(analyses.separation_line, Failure) else analyses.separation_line
+    pngs = {
+        **draw_histogram_figures(sim, data, line, labels=labels),
+        **draw_result_figures(data, analyses, reference, labels=labels),
+    }
+    return {name: pngs[name] for name in FIGURES}
 
 
 _OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
