@@ -155,10 +155,16 @@ void rdf_run(const char *path = "events.root", const char *output = "rdf_output.
    ROOT::RDF::RunGraphs(handles); // the Array and Calor loops run together
 
    TFile out(output, "RECREATE");
-   for (auto &h : h1)
+   // the macro calls Sumw2() on its histograms; RDataFrame's unweighted fills do not: add it, so
+   // that the outputs can be compared object for object
+   for (auto &h : h1) {
+      h->Sumw2();
       h->Write();
-   for (auto &h : h2)
+   }
+   for (auto &h : h2) {
+      h->Sumw2();
       h->Write();
+   }
    std::cout << "RDataFrame histograms written to: " << output << std::endl;
    gSystem->Unlink(corePath.c_str());
 }
