@@ -193,13 +193,13 @@ def write_kcdc_ascii(folder: Path, n: int, seed: int = 4) -> Path:
     return folder
 
 
-def _sig6(x):  # noqa: ANN001, ANN202
+def _sig6(x):
     """6 significant digits (KCDC prints its quantities with %g)."""
     import numpy as np
 
     x = np.asarray(x, dtype=float)
     e = np.floor(np.log10(np.where(x != 0, np.abs(x), 1.0))).astype(int) - 5
-    return np.round(x * 10.0 ** -e) / 10.0 ** -e
+    return np.round(x * 10.0**-e) / 10.0**-e
 
 
 def ensure(work: Path, name: str, *, scale: float = 1.0) -> Path:

@@ -22,7 +22,7 @@ import mmap
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -127,7 +127,8 @@ def _map(target: Path) -> tuple[list[str], ak.Array]:
     start = len(_MAGIC) + 8
     header = json.loads(bytes(mapped[start : start + size]))
     buffers = {
-        key: np.frombuffer(mapped, dtype=np.uint8, count=n, offset=offset) for key, (offset, n) in header["buffers"].items()
+        key: np.frombuffer(mapped, dtype=np.uint8, count=n, offset=offset)
+        for key, (offset, n) in header["buffers"].items()
     }
     events = ak.from_buffers(header["form"], header["length"], buffers, highlevel=True)
     return list(header["names"]), events

@@ -333,7 +333,9 @@ def row_index(values: Any, n_rows: int, *, where: str, column: str) -> np.ndarra
             msg = f"{where}: row_mapping.txt column {column!r} holds text, not row numbers; the export is damaged"
             raise CorruptFileError(msg)
         values = values if isinstance(values, pa.Array) else values.combine_chunks()
-        values = _chunk_numpy(values) if pa.types.is_integer(values.type) or pa.types.is_floating(values.type) else values
+        values = (
+            _chunk_numpy(values) if pa.types.is_integer(values.type) or pa.types.is_floating(values.type) else values
+        )
     a = np.asarray(values)
     if a.dtype.kind == "f":
         whole = np.isfinite(a) & (a == np.round(a))

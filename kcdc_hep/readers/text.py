@@ -632,6 +632,7 @@ def _whole_file(path: Path, layout: TextLayout, include: list[str] | None) -> di
 
     if layout.normalise:
         return None
+    failures: tuple[type[BaseException], ...] = (OSError, *_polars_failures())
     try:
         with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
             if _first_long_line(mapped) is not None:  # type: ignore[arg-type]  # mmap has len and rfind
@@ -647,7 +648,7 @@ def _whole_file(path: Path, layout: TextLayout, include: list[str] | None) -> di
             try_parse_dates=False,
             raise_if_empty=False,
         )
-    except (OSError, *_polars_failures()):
+    except failures:
         return None
     if df.height == 0 or not _complete(df, layout):
         return None
