@@ -500,7 +500,7 @@ def _primary(values: Any, *, where: str) -> Any:
     by_code = dict(zip(known, schema.primary_symbols(np.asarray(known, dtype=object), where=where), strict=True))
     symbols = [None if m else by_code[c] for c, m in zip(codes, measured, strict=True)]
     if encoded.indices.null_count == 0 and all(symbols[i] is not None for i in used):
-        return _strings(symbols, _chunk_numpy(encoded.indices))  # every event has a symbol: no option type
+        return _strings(symbols, encoded.indices)  # every event has a symbol: no option type
     table = pa.array(symbols, type=pa.string())
     mapped = ak.from_arrow(pc.take(table, encoded.indices), generate_bitmasks=False)
     layout = mapped.layout
@@ -509,20 +509,27 @@ def _primary(values: Any, *, where: str) -> Any:
     return mapped
 
 
-def _strings(symbols: list[Any], index: np.ndarray) -> ak.Array:
-    """``symbols[index]`` as an awkward array of strings (int32 offsets, as from arrow), built with numpy."""
+def _strings(symbols: list[Any], index: Any) -> ak.Array:
+    """``symbols[index]`` as an awkward array of strings (int32 offsets, as from arrow); ``index`` an arrow array.
+
+    Arrow's ``take`` copies the bytes; its buffers become the awkward array without another copy (``pa.array`` of
+    Python strings is avoided: it imports pandas).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     encoded = [(x or "").encode() for x in symbols]
-    lengths = np.array([len(b) for b in encoded], dtype=np.int32)
-    width = max(1, int(lengths.max(initial=0)))
-    table = np.zeros((len(encoded), width), dtype=np.uint8)
-    for row, b in enumerate(encoded):
-        table[row, : len(b)] = np.frombuffer(b, dtype=np.uint8)
-    per_row = lengths[index]
-    offsets = np.zeros(len(index) + 1, dtype=np.int32)
-    np.cumsum(per_row, out=offsets[1:])
-    chars = table[index][np.arange(width) < per_row[:, None]]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    table = pa.StringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)))
+    taken = pc.take(table, index)
+    if isinstance(taken, pa.ChunkedArray):
+        taken = taken.combine_chunks()
+    _, offset_buffer, data_buffer = taken.buffers()
+    starts = np.frombuffer(offset_buffer, dtype=np.int32, count=len(taken) + 1, offset=4 * taken.offset)
+    chars = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
     content = ak.contents.NumpyArray(chars, parameters={"__array__": "char"})
-    return ak.Array(ak.contents.ListOffsetArray(ak.index.Index32(offsets), content, parameters={"__array__": "string"}))
+    return ak.Array(ak.contents.ListOffsetArray(ak.index.Index32(starts), content, parameters={"__array__": "string"}))
 
 
 def _no_primary(code: str) -> bool:

@@ -654,6 +654,7 @@ def _whole_file(path: Path, layout: TextLayout, include: list[str] | None) -> di
         return None
     if delimiters != df.height * (layout.n_fields - 1):  # polars takes empty fields beyond the last one silently
         return None
+    df = df.rechunk()  # one contiguous buffer per column (in parallel): every to_numpy below is a view
     try:
         df = _finish(df, layout, b"", None, first_line=layout.header_lines + 1, first_row=0)
     except KcdcError:
