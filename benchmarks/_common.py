@@ -70,7 +70,25 @@ def measure(argv: Sequence[str], *, repeats: int, warmup: int = 1, env: dict[str
     """Median wall time and peak RSS of ``repeats`` whole-process runs (after ``warmup`` discarded runs)."""
     for _ in range(warmup):
         run_child(argv, env=env)
-    runs = [run_child(argv, env=env) for _ in range(repeats)]
+    return _summary([run_child(argv, env=env) for _ in range(repeats)], repeats)
+
+
+def measure_interleaved(
+    cases: Sequence[tuple[Sequence[str], dict[str, str] | None]], *, repeats: int, warmup: int = 1
+) -> list[dict[str, Any]]:
+    """:func:`measure` of several cases run in turns (case 1, 2, ..., 1, 2, ...), so that a change in the machine's
+    load hits every case alike and their ratios stay fair; one result per case, in order."""
+    for _ in range(warmup):
+        for argv, env in cases:
+            run_child(argv, env=env)
+    runs: list[list[dict[str, Any]]] = [[] for _ in cases]
+    for _ in range(repeats):
+        for i, (argv, env) in enumerate(cases):
+            runs[i].append(run_child(argv, env=env))
+    return [_summary(r, repeats) for r in runs]
+
+
+def _summary(runs: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
     walls = [r["wall_s"] for r in runs]
     out: dict[str, Any] = {
         "median_s": statistics.median(walls),
@@ -151,7 +169,7 @@ def machine() -> dict[str, Any]:
                 ram = round(int(line.split()[1]) / 1024**2, 1)
     except OSError:
         pass
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in (
         "kcdc_hep",
         "numpy",

@@ -10,8 +10,8 @@ the time of the imports the case needs. Ratios are peer / kcdc_hep (> 1: kcdc_he
 
 from __future__ import annotations
 
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,30 @@ def case_kcdc(path: str) -> dict[str, Any]:
 
     t1 = time.perf_counter()
     ev = kcdc_hep.read(path)
-    s = _numeric_sum(ev[f] for f in ev.fields if f != "primary" and f != "time")
+    s = _numeric_sum(_filled(ev[f]) for f in ev.fields if f != "primary" and f != "time")
     t2 = time.perf_counter()
     return {"import_s": t1 - t0, "read_s": t2 - t1, "n": len(ev), "check": s}
+
+
+def _filled(values: Any) -> Any:
+    """An awkward field as numpy (missing values, e.g. of a KCDC component an event lacks, as NaN)."""
+    import awkward as ak
+
+    if values.layout.is_option:
+        values = ak.fill_none(values, float("nan"))
+    return ak.to_numpy(values)
+
+
+def case_polars_folder(folder: str) -> dict[str, Any]:
+    """What a polars user writes for a KCDC component export: every component file, read one by one."""
+    t0 = time.perf_counter()
+    import polars as pl
+
+    t1 = time.perf_counter()
+    frames = [pl.read_csv(p, separator=" ") for p in sorted(Path(folder).glob("*.txt")) if p.name != "Info.txt"]
+    s = _numeric_sum(df[col].to_numpy() for df in frames for col in df.columns if df[col].dtype.is_numeric())
+    t2 = time.perf_counter()
+    return {"import_s": t1 - t0, "read_s": t2 - t1, "n": frames[0].height, "check": s}
 
 
 def case_polars(path: str, sep: str = " ") -> dict[str, Any]:
@@ -147,9 +168,10 @@ def case_imports() -> dict[str, Any]:
     return out
 
 
-CASES = {
+CASES: dict[str, Callable[..., dict[str, Any]]] = {
     "kcdc": case_kcdc,
     "polars": case_polars,
+    "polars_folder": case_polars_folder,
     "pandas": case_pandas,
     "pyarrow": case_pyarrow,
     "uproot": case_uproot,
@@ -173,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     s1 = str(_inputs.ensure(work, "sample1", scale=scale))
     s2 = str(_inputs.ensure(work, "sample2", scale=scale))
     s3 = str(_inputs.ensure(work, "sample3", scale=scale))
+    ascii_folder = str(_inputs.ensure(work, "kcdc_ascii", scale=scale))
+    general = str(Path(ascii_folder) / "general.txt")
     pq_path = str(_inputs.ensure(work, "sample1.parquet", scale=scale))
     root_path = str(_inputs.ensure(work, "sample1.root", scale=scale))
     cold = {"KCDC_HEP_CACHE": "0"}
@@ -195,9 +219,9 @@ def main(argv: list[str] | None = None) -> None:
             "sample 2 (CSV, simulations)",
             s2,
             [
-                ("kcdc_hep.read, cold", c.self_case(SCRIPT, "kcdc", s2), cold, few),
-                ("kcdc_hep.read, warm", c.self_case(SCRIPT, "kcdc", s2), warm, few),
-                ("polars.read_csv", c.self_case(SCRIPT, "polars", s2, ","), {}, few),
+                ("kcdc_hep.read, cold", c.self_case(SCRIPT, "kcdc", s2), cold, repeats),
+                ("kcdc_hep.read, warm", c.self_case(SCRIPT, "kcdc", s2), warm, repeats),
+                ("polars.read_csv", c.self_case(SCRIPT, "polars", s2, ","), {}, repeats),
                 ("pandas.read_csv", c.self_case(SCRIPT, "pandas", s2, ","), {}, few),
                 ("pyarrow.csv.read_csv", c.self_case(SCRIPT, "pyarrow", s2, ","), {}, few),
             ],
@@ -206,11 +230,39 @@ def main(argv: list[str] | None = None) -> None:
             "sample 3 (CSV, data with datetime)",
             s3,
             [
-                ("kcdc_hep.read, cold (datetime parsed)", c.self_case(SCRIPT, "kcdc", s3), cold, few),
-                ("kcdc_hep.read, warm", c.self_case(SCRIPT, "kcdc", s3), warm, few),
-                ("polars.read_csv (datetime as text)", c.self_case(SCRIPT, "polars", s3, ","), {}, few),
+                ("kcdc_hep.read, cold (datetime parsed)", c.self_case(SCRIPT, "kcdc", s3), cold, repeats),
+                ("kcdc_hep.read, warm", c.self_case(SCRIPT, "kcdc", s3), warm, repeats),
+                ("polars.read_csv (datetime as text)", c.self_case(SCRIPT, "polars", s3, ","), {}, repeats),
                 ("pandas.read_csv (datetime as text)", c.self_case(SCRIPT, "pandas", s3, ","), {}, few),
                 ("pyarrow.csv.read_csv (datetime parsed)", c.self_case(SCRIPT, "pyarrow", s3, ","), {}, few),
+            ],
+        ),
+        (
+            "KCDC ASCII table (general.txt: E Ze Az Gt Mt R Ev)",
+            general,
+            [
+                ("kcdc_hep.read, cold", c.self_case(SCRIPT, "kcdc", general), cold, repeats),
+                ("kcdc_hep.read, warm", c.self_case(SCRIPT, "kcdc", general), warm, repeats),
+                ('polars.read_csv(separator=" ")', c.self_case(SCRIPT, "polars", general, " "), {}, repeats),
+            ],
+        ),
+        (
+            "KCDC ASCII component export (folder: general, array, calorimeter, row_mapping)",
+            ascii_folder,
+            [
+                ("kcdc_hep.read, cold (joined events)", c.self_case(SCRIPT, "kcdc", ascii_folder), cold, repeats),
+                (
+                    "kcdc_hep.read, warm (no parse cache for folders)",
+                    c.self_case(SCRIPT, "kcdc", ascii_folder),
+                    warm,
+                    few,
+                ),
+                (
+                    'polars.read_csv(separator=" ") of each file',
+                    c.self_case(SCRIPT, "polars_folder", ascii_folder),
+                    {},
+                    repeats,
+                ),
             ],
         ),
         (
@@ -238,9 +290,13 @@ def main(argv: list[str] | None = None) -> None:
     raw: dict[str, Any] = {}
     for title, path, cases in groups:
         c.log(f"[read] {title}: {path}")
+        # kcdc_hep and its peers in turns, so that the machine's load hits them alike (a group's cases run equally
+        # often; the cases asked for fewer runs are then measured once more on their own)
+        main_cases = [(argv, env) for _, argv, env, n in cases if n == max(k[3] for k in cases)]
+        measured = iter(c.measure_interleaved(main_cases, repeats=max(k[3] for k in cases)))
         results = []
         for label, argv, env, n in cases:
-            r = c.measure(argv, repeats=n, env=env)
+            r = next(measured) if n == max(k[3] for k in cases) else c.measure(argv, repeats=n, env=env)
             c.log(
                 f"  {label:45s} {r['median_s']:.3f} s  (read {r.get('read_s', 0):.3f} s, {r['peak_rss_mib']:.0f} MiB)"
             )
@@ -275,17 +331,23 @@ def main(argv: list[str] | None = None) -> None:
         )
         raw[title] = {label: r for label, r in results}
 
+    # the issue's targets: every masterclass sample and KCDC ASCII input, cold at least as fast as polars, warm 3x
+    for title, _path, cases in groups[:5]:
+        found = raw[title]
+        (cold_label, _, _, _), (warm_label, _, _, _) = cases[:2]
+        peer_label = next(label for label, *_ in cases if label.startswith("polars"))
+        peer = found[peer_label]["median_s"]
+        short = title.split(" (")[0]
+        cold_ratio = peer / found[cold_label]["median_s"]
+        warm_ratio = peer / found[warm_label]["median_s"]
+        checks.append(c.check(f"{short}: polars / kcdc_hep cold (whole process)", ">= 1", cold_ratio, cold_ratio >= 1))
+        checks.append(
+            c.check(f"{short}: polars cold / kcdc_hep warm (whole process)", ">= 3", warm_ratio, warm_ratio >= 3)
+        )
+
     one = raw["sample 1 (TXT, single spaces)"]
     cold_s = one["kcdc_hep.read, cold (KCDC_HEP_CACHE=0)"]["median_s"]
-    warm_s = one["kcdc_hep.read, warm (parse cache)"]["median_s"]
-    polars_s = one['polars.read_csv(separator=" ")']["median_s"]
     pandas_ws = one['pandas.read_csv(sep=r"\\s+")']["median_s"]
-    checks.append(
-        c.check("sample 1: polars / kcdc_hep cold (whole process)", ">= 1", polars_s / cold_s, polars_s >= cold_s)
-    )
-    checks.append(
-        c.check("sample 1: polars / kcdc_hep warm (whole process)", ">= 1", polars_s / warm_s, polars_s >= warm_s)
-    )
     checks.append(
         c.check(
             "sample 1: pandas \\s+ / kcdc_hep cold (whole process)",
@@ -335,6 +397,7 @@ def main(argv: list[str] | None = None) -> None:
             "checks": checks,
             "notes": [
                 "Whole process = python start-up + imports + read + sum of every numeric column.",
+                "kcdc_hep and its peers run in turns (interleaved), so each ratio compares runs of the same moments.",
                 "warm = parse cache filled by a discarded warm-up run; the cache is memory-mapped Arrow IPC.",
                 "kcdc_hep parses sample 3's datetime into datetime64[ns]; polars/pandas leave it as text by default.",
             ],
@@ -344,4 +407,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

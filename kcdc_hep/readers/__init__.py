@@ -21,19 +21,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
-import awkward as ak
-
-from kcdc_hep.errors import EmptyFileError, UnknownFormatError
+from kcdc_hep._util import check_step
+from kcdc_hep.errors import EmptyFileError, KcdcError, SchemaError, UnknownFormatError
 from kcdc_hep.readers import _cache
-from kcdc_hep.readers import components as _components
-from kcdc_hep.readers import hdf5 as _hdf5
-from kcdc_hep.readers import parquet as _parquet
-from kcdc_hep.readers import root as _root
 from kcdc_hep.readers import text as _text
-from kcdc_hep.readers.columns import plan_columns, to_events
-from kcdc_hep.readers.partitions import Partition, check_step, partitions, read_partition
+from kcdc_hep.readers.columns import ColumnPlan, plan_columns, to_events
+from kcdc_hep.readers.partitions import Partition, partitions, read_partition
 from kcdc_hep.readers.sources import (
     COMPONENT_FILES,
     DEFAULT_STEP,
@@ -45,6 +40,9 @@ from kcdc_hep.readers.sources import (
     open_source,
     resolve,
 )
+
+if TYPE_CHECKING:
+    import awkward as ak
 
 __all__ = [
     "COMPONENT_FILES",
@@ -106,6 +104,8 @@ def read(
     chunks = list(_chunks(source, columns=columns, start=entry_start, stop=entry_stop, step=None, cache=cache))
     if len(chunks) == 1:
         return chunks[0]
+    import awkward as ak
+
     return ak.concatenate(chunks)
 
 
@@ -137,10 +137,14 @@ def _chunks(
     """The events of one source, by format: whole (``step=None``) or in chunks of ``step``."""
     src = resolve(source)
     if src.kind == "folder":
+        from kcdc_hep.readers import components as _components
+
         yield _slice_events(_components.read_folder(src.path, columns, where=src.where), start, stop)
         return
     with open_source(src) as (fh, resolved):
         if resolved.kind == "zipfolder":
+            from kcdc_hep.readers import components as _components
+
             events = _components.read_zip_folder(src.path, resolved.member or "", columns, where=resolved.where)
             yield from _split(_slice_events(events, start, stop), step)
             return
@@ -151,16 +155,34 @@ def _chunks(
             raise UnknownFormatError(msg)
         target = fh if resolved.kind == "zip" else resolved.path
         if kind == "root":
+            from kcdc_hep.readers import root as _root
+
             yield from _root.chunks(target, where=resolved.where, columns=columns, start=start, stop=stop, step=step)
         elif kind == "hdf5":
+            from kcdc_hep.readers import hdf5 as _hdf5
+
             member = resolved.member if resolved.kind == "zip" else None
             yield from _hdf5.chunks(
                 resolved.path, member, where=resolved.where, columns=columns, start=start, stop=stop, step=step
             )
         elif kind == "parquet":
+            from kcdc_hep.readers import parquet as _parquet
+
             yield from _parquet.chunks(target, where=resolved.where, columns=columns, start=start, stop=stop, step=step)
         else:
             yield from _text_chunks(fh, head, resolved, columns, start, stop, step, cache)
+
+
+def _project(events: ak.Array, plan: ColumnPlan, *, where: str) -> ak.Array:
+    """The fields of ``plan`` from all the events of a file (what :func:`to_events` gives for ``plan``)."""
+    wanted = set(plan.fields)
+    fields = [f for f in events.fields if f in wanted]
+    if fields == events.fields:
+        return events
+    if not fields:
+        msg = f"{where}: no columns to read (the file has none the event model or the request could use)"
+        raise SchemaError(msg)
+    return events[fields]
 
 
 def _slice_events(events: ak.Array, start: int | None, stop: int | None) -> ak.Array:
@@ -188,17 +210,30 @@ def _text_chunks(
     cache: bool | None,
 ) -> Iterator[ak.Array]:
     where = src.where
+    use_cache = step is None and _cache.enabled(cache) and src.kind == "file"
+    hit = _cache.load(src.path) if use_cache else None
+    if hit is not None:  # the file is unchanged since it was parsed: its events, memory-mapped
+        names, everything = hit
+        yield _slice_events(_project(everything, plan_columns(names, columns, where=where), where=where), start, stop)
+        return
     lay = _text.sniff(head, where=where)
     plan = plan_columns(lay.data_names, columns, where=where)
     include = plan.source_columns
     if step is None:
-        use_cache = _cache.enabled(cache) and src.kind == "file"
-        table = _cache.load(src.path, where) if use_cache else None
-        if table is None:
-            table = _text.read_table(fh, lay, None if use_cache else include)
-            if use_cache:
-                _cache.store(src.path, table)
-        events = to_events(_text.table_columns(table), plan, where=where, minus_one_missing=True)
+        parsed = _text._whole_file(src.path, lay, None if use_cache else include) if src.kind == "file" else None
+        if parsed is None:  # a zip member, or a file that needs the careful block path
+            parsed = _text.table_columns(_text.read_table(fh, lay, None if use_cache else include))
+        if use_cache:
+            full = plan_columns(lay.data_names, None, where=where)
+            try:
+                everything = to_events(parsed, full, where=where, minus_one_missing=True)
+            except KcdcError:  # a field not asked for cannot be made: nothing cached, the request decides
+                everything = None
+            if everything is not None:
+                _cache.store(src.path, lay.data_names, everything)
+                yield _slice_events(_project(everything, plan, where=where), start, stop)
+                return
+        events = to_events(parsed, plan, where=where, minus_one_missing=True)
         yield _slice_events(events, start, stop)
         return
     # streamed: blocks of whole rows, re-cut into chunks of exactly `step` events
@@ -207,6 +242,8 @@ def _text_chunks(
     b_req = stop
     pending: list[ak.Array] = []
     pending_n = 0
+    import awkward as ak
+
     for table in _text.iter_tables(fh, lay, include, rows_per_block=step):
         chunk = to_events(_text.table_columns(table), plan, where=where, minus_one_missing=True)
         lo, hi = total_seen, total_seen + len(chunk)

@@ -115,6 +115,14 @@ class ColumnPlan:
     helpers: tuple[str, ...] = field(default=())
 
     @property
+    def fields(self) -> list[str]:
+        """The fields :func:`to_events` makes (``primary`` is left out when every event is measured data)."""
+        out = [dst for dst in self.rename.values() if dst not in self.helpers]
+        out += ["time"] if self.gt is not None else []
+        out += ["core_dist"] if self.derive_core_dist else []
+        return out
+
+    @property
     def source_columns(self) -> list[str]:
         cols = list(self.rename)
         cols += [c for c in (self.gt, self.mt) if c is not None]
@@ -324,7 +332,10 @@ def row_index(values: Any, n_rows: int, *, where: str, column: str) -> np.ndarra
         if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
             msg = f"{where}: row_mapping.txt column {column!r} holds text, not row numbers; the export is damaged"
             raise CorruptFileError(msg)
-        values = values.to_numpy() if isinstance(values, pa.Array) else values.combine_chunks().to_numpy()
+        values = values if isinstance(values, pa.Array) else values.combine_chunks()
+        values = (
+            _chunk_numpy(values) if pa.types.is_integer(values.type) or pa.types.is_floating(values.type) else values
+        )
     a = np.asarray(values)
     if a.dtype.kind == "f":
         whole = np.isfinite(a) & (a == np.round(a))
@@ -377,6 +388,18 @@ def _as_numpy(values: Any) -> Any:
             return ak.to_numpy(values)
         return values
     return np.asarray(values)
+
+
+def _is_arrow_text(values: Any) -> bool:
+    """An arrow array of strings (checked without importing pyarrow when it is not loaded)."""
+    import sys
+
+    pa = sys.modules.get("pyarrow")
+    return (
+        pa is not None
+        and isinstance(values, pa.Array | pa.ChunkedArray)
+        and (pa.types.is_string(values.type) or pa.types.is_large_string(values.type))
+    )
 
 
 def _numpy_dtype(arrow_type: Any) -> np.dtype[Any]:
@@ -460,22 +483,53 @@ def _primary(values: Any, *, where: str) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = ak.Array(values) if not isinstance(values, ak.Array) else values
-    encoded = pc.dictionary_encode(ak.to_arrow(ak.fill_none(arr, ""), extensionarray=False))
+    if isinstance(values, pa.Array | pa.ChunkedArray) and values.null_count == 0:  # a text table's column
+        strings = values  # (not fill_null: pyarrow scalars import pandas, 0.3 s)
+    else:
+        arr = ak.Array(values) if not isinstance(values, ak.Array) else values
+        strings = ak.to_arrow(ak.fill_none(arr, ""), extensionarray=False)
+    encoded = pc.dictionary_encode(strings)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
     codes = encoded.dictionary.to_pylist()
     measured = [_no_primary(c) for c in codes]
-    if all(measured[i] for i in pc.unique(encoded.indices).to_pylist() if i is not None):
+    used = [i for i in pc.unique(encoded.indices).to_pylist() if i is not None]
+    if all(measured[i] for i in used):
         return None  # every event is measured data (or has no code): the field is absent
     known = [c for c, m in zip(codes, measured, strict=True) if not m]
     by_code = dict(zip(known, schema.primary_symbols(np.asarray(known, dtype=object), where=where), strict=True))
-    table = pa.array([None if m else by_code[c] for c, m in zip(codes, measured, strict=True)], type=pa.string())
+    symbols = [None if m else by_code[c] for c, m in zip(codes, measured, strict=True)]
+    if encoded.indices.null_count == 0 and all(symbols[i] is not None for i in used):
+        return _strings(symbols, encoded.indices)  # every event has a symbol: no option type
+    table = pa.array(symbols, type=pa.string())
     mapped = ak.from_arrow(pc.take(table, encoded.indices), generate_bitmasks=False)
     layout = mapped.layout
     if layout.is_option and not ak.any(ak.is_none(mapped)):  # arrow marks it nullable; no code is missing
         return ak.Array(layout.content)
     return mapped
+
+
+def _strings(symbols: list[Any], index: Any) -> ak.Array:
+    """``symbols[index]`` as an awkward array of strings (int32 offsets, as from arrow); ``index`` an arrow array.
+
+    Arrow's ``take`` copies the bytes; its buffers become the awkward array without another copy (``pa.array`` of
+    Python strings is avoided: it imports pandas).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = [(x or "").encode() for x in symbols]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    table = pa.StringArray.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)))
+    taken = pc.take(table, index)
+    if isinstance(taken, pa.ChunkedArray):
+        taken = taken.combine_chunks()
+    _, offset_buffer, data_buffer = taken.buffers()
+    starts = np.frombuffer(offset_buffer, dtype=np.int32, count=len(taken) + 1, offset=4 * taken.offset)
+    chars = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    content = ak.contents.NumpyArray(chars, parameters={"__array__": "char"})
+    return ak.Array(ak.contents.ListOffsetArray(ak.index.Index32(starts), content, parameters={"__array__": "string"}))
 
 
 def _no_primary(code: str) -> bool:
@@ -509,7 +563,8 @@ def to_events(columns: Mapping[str, Any], plan: ColumnPlan, *, where: str, minus
     """
     out: dict[str, Any] = {}
     for src, dst in plan.rename.items():
-        values = _as_numpy(columns[src])
+        raw = columns[src]
+        values = raw if dst == "primary" and _is_arrow_text(raw) else _as_numpy(raw)
         f = schema.FIELDS.get(dst)
         if dst == "primary":
             values = _primary(values, where=where)

@@ -72,11 +72,30 @@ def read_zip_folder(archive: Path, member: str, columns: Sequence[str] | None, *
         return _read_components(_ZipFiles(zf, str(PurePosixPath(member).parent), archive), columns, where)
 
 
-def _read_component_table(files: _Files, name: str) -> tuple[Any, str]:
+class _Table:
+    """The columns of one component file (numpy arrays, arrow arrays for text) and its number of rows."""
+
+    def __init__(self, columns: dict[str, Any], num_rows: int) -> None:
+        self.columns, self.num_rows = columns, num_rows
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.columns)
+
+    def column(self, name: str) -> Any:
+        return self.columns[name]
+
+
+def _read_component_table(files: _Files, name: str) -> tuple[_Table, str]:
     with files.open(name) as (fh, where):
         head = _text.read_head(fh)
         lay = _text.sniff(head, where=where)
-        return _text.read_table(fh, lay, lay.data_names), where
+        path = getattr(files, "folder", None)
+        parsed = _text._whole_file(path / name, lay, None) if isinstance(path, Path) else None
+        if parsed:  # a plain file read whole; else the block path (a zip member, an irregular file)
+            return _Table(parsed, len(next(iter(parsed.values())))), where
+        table = _text.read_table(fh, lay, lay.data_names)
+        return _Table(_text.table_columns(table), table.num_rows), where
 
 
 def _read_components(files: _Files, columns: Sequence[str] | None, where: str) -> ak.Array:
@@ -126,7 +145,8 @@ def _read_components(files: _Files, columns: Sequence[str] | None, where: str) -
     cols: dict[str, Any] = {}
     for c in plan.source_columns:
         if c in options:
-            values = ak.from_arrow(columns_raw[c], generate_bitmasks=False)
+            raw = columns_raw[c]
+            values = ak.Array(raw) if isinstance(raw, np.ndarray) else ak.from_arrow(raw, generate_bitmasks=False)
             if values.layout.is_option:
                 values = ak.fill_none(values, np.nan)
             index = ak.index.Index64(options[c])

@@ -25,20 +25,24 @@ most :data:`BLOCK_BYTES`, and ``iterate`` holds one block and one chunk of event
 
 from __future__ import annotations
 
+import mmap
 import os
 import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
 
 from kcdc_hep import schema
 from kcdc_hep.errors import EmptyFileError, KcdcError, MalformedRowError, SchemaError, UnsafeZipError
 from kcdc_hep.readers import columns as _columns
 from kcdc_hep.readers.columns import INDEX_NAMES
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "BLOCK_BYTES",
@@ -71,6 +75,9 @@ _BOM = b"\xef\xbb\xbf"
 _BLANKS = b" \t\r"
 #: Date-time layouts of a ``datetime`` column; the first that fits the first value is used for the whole file.
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d")
+#: The same layouts without fractional seconds: polars parses a fixed-width layout several times faster, and a value
+#: it parses means the same under the layout with ``%.f`` (whose fraction is optional); the rest are parsed with that.
+_WHOLE_SECONDS = {"%Y-%m-%d %H:%M:%S%.f": "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f": "%Y-%m-%dT%H:%M:%S"}
 _SAMPLE_ROWS = 200
 _SHOWN = 120
 
@@ -321,7 +328,7 @@ def parse_block(
     counted), for error messages and the index-column check (``None``: the index must count up from its first
     value). Raises :class:`MalformedRowError` or :class:`SchemaError` naming the first bad line of the block.
     """
-    raw = data.to_pybytes() if isinstance(data, pa.Buffer) else bytes(data)
+    raw = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else data.to_pybytes()
     return _to_arrow(_parse_frame(raw, layout, include, first_line=first_line, first_row=first_row))
 
 
@@ -508,7 +515,7 @@ def _check_time(s: Any, name: str, layout: TextLayout, problems: list[Any]) -> A
     import polars as pl
 
     try:
-        parsed = s.str.to_datetime(layout.time_format, time_unit="ns", strict=False)
+        parsed = _to_datetime(s, layout.time_format)
     except _polars_failures():
         parsed = pl.Series(s.name, [None] * len(s), dtype=pl.Datetime("ns"))
     hits = np.flatnonzero((s.is_not_null() & parsed.is_null()).to_numpy())
@@ -521,7 +528,33 @@ def _check_time(s: Any, name: str, layout: TextLayout, problems: list[Any]) -> A
     return parsed
 
 
+def _to_datetime(s: Any, fmt: str) -> Any:
+    """``s.str.to_datetime(fmt)`` (ns, ``None`` where a value does not fit), the whole-second layout first."""
+    whole = _WHOLE_SECONDS.get(fmt)
+    if whole is None:
+        return s.str.to_datetime(fmt, time_unit="ns", strict=False)
+    parsed = s.str.to_datetime(whole, time_unit="ns", strict=False)
+    rest = (parsed.is_null() & s.is_not_null()).arg_true()
+    if len(rest):  # fractional seconds (or no date-time at all): the full layout decides
+        parsed = parsed.scatter(rest, s.gather(rest).str.to_datetime(fmt, time_unit="ns", strict=False))
+    return parsed
+
+
 def _check_primary(s: Any, name: str, problems: list[Any]) -> None:
+    distinct = s.unique()
+    if 8 * len(distinct) < len(s) and not _primary_hits(distinct).size:
+        return  # a handful of codes in millions of rows: each checked once, and none is bad
+    hits = _primary_hits(s)
+    if hits.size:
+        problem = (
+            f"particle id {s[int(hits[0])][:40]!r} in column {name!r} is not a whole number; ids are CORSIKA codes "
+            "(14 = p, 402 = He, 5626 = Fe, 0 = measured data) or symbols (p, He, C, Si, Fe)"
+        )
+        problems.append((int(hits[0]), SchemaError, problem))
+
+
+def _primary_hits(s: Any) -> np.ndarray:
+    """Rows of a text column of particle codes that hold a number that is not a whole particle id."""
     import polars as pl
 
     number = s.cast(pl.Float64, strict=False)
@@ -529,13 +562,7 @@ def _check_primary(s: Any, name: str, problems: list[Any]) -> None:
     numeric = number.is_not_null().to_numpy()
     with np.errstate(invalid="ignore"):
         whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2**31)
-    hits = np.flatnonzero(numeric & ~whole)
-    if hits.size:
-        problem = (
-            f"particle id {s[int(hits[0])][:40]!r} in column {name!r} is not a whole number; ids are CORSIKA codes "
-            "(14 = p, 402 = He, 5626 = Fe, 0 = measured data) or symbols (p, He, C, Si, Fe)"
-        )
-        problems.append((int(hits[0]), SchemaError, problem))
+    return np.flatnonzero(numeric & ~whole)
 
 
 def _check_index(s: Any, first_row: int | None, problems: list[Any]) -> None:
@@ -590,6 +617,65 @@ def _too_long(layout: TextLayout, line: int) -> MalformedRowError:
         "is a few hundred bytes: is this the right file? (kcdc_hep.readers.text.MAX_LINE_BYTES sets the limit)"
     )
     return MalformedRowError(msg)
+
+
+# ---------------------------------------------------------------------------------------------------- whole file
+def _whole_file(path: Path, layout: TextLayout, include: list[str] | None) -> dict[str, Any] | None:
+    """``read``'s fast path: a plain file parsed by polars in one go (memory-mapped, on every core), every row
+    checked as in :func:`parse_block`, as source columns (numpy arrays; arrow arrays for text).
+
+    ``None`` when the file needs the block path, which then gives the events or the precise error: blanks to
+    squeeze, a line that is too long, a row that is incomplete or does not parse, a value that fails a check, or no
+    rows at all. Only ``include`` columns are converted (all are checked).
+    """
+    import polars as pl
+
+    if layout.normalise:
+        return None
+    failures: tuple[type[BaseException], ...] = (OSError, *_polars_failures())
+    try:
+        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            if _first_long_line(mapped) is not None:  # type: ignore[arg-type]  # mmap has len and rfind
+                return None
+            delimiters = _count_byte(mapped, layout.header_bytes, ord(layout.delimiter))
+        df = pl.read_csv(
+            path,
+            has_header=False,
+            skip_lines=layout.header_lines,
+            schema=_polars_schema(layout),
+            separator=layout.delimiter,
+            quote_char=None,
+            try_parse_dates=False,
+            raise_if_empty=False,
+        )
+    except failures:
+        return None
+    if df.height == 0 or not _complete(df, layout):
+        return None
+    if delimiters != df.height * (layout.n_fields - 1):  # polars takes empty fields beyond the last one silently
+        return None
+    df = df.rechunk()  # one contiguous buffer per column (in parallel): every to_numpy below is a view
+    try:
+        df = _finish(df, layout, b"", None, first_line=layout.header_lines + 1, first_row=0)
+    except KcdcError:
+        return None
+    wanted = set(layout.data_names if include is None else include)
+    out: dict[str, Any] = {}
+    for i, (name, kind) in enumerate(zip(layout.names, layout.kinds, strict=True)):
+        if kind != "index" and name in wanted:
+            s = df[f"c{i}"]
+            out[name] = s.to_arrow(compat_level=pl.CompatLevel.oldest()) if kind in ("str", "primary") else s.to_numpy()
+    return out
+
+
+def _count_byte(mapped: mmap.mmap, start: int, byte: int) -> int:
+    """How often ``byte`` occurs in ``mapped[start:]`` (numpy, 16 MiB at a time: no copy of the file)."""
+    data = np.frombuffer(mapped, dtype=np.uint8)[start:]
+    step = 1 << 24
+    try:
+        return sum(int(np.count_nonzero(data[i : i + step] == byte)) for i in range(0, len(data), step))
+    finally:
+        del data  # the mapping closes only when no array uses it
 
 
 # ---------------------------------------------------------------------------------------------------- streams

@@ -171,7 +171,7 @@ def test_parse_cache_returns_the_same_events(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("KCDC_HEP_CACHE_DIR", str(tmp_path / "cache"))
     path = _write(tmp_path / "s3.csv", SAMPLE3)
     first = kcdc_hep.read(path)
-    assert list((tmp_path / "cache" / "parsed").glob("*.arrow"))
+    assert list((tmp_path / "cache" / "parsed").glob("*.events"))
     second = kcdc_hep.read(path)
     assert ak.to_list(first) == ak.to_list(second)
     # a changed file is parsed again
