@@ -18,9 +18,6 @@ import numpy as np
 
 from kcdc_hep._util import check_step
 from kcdc_hep.errors import ArgumentError
-from kcdc_hep.readers import hdf5 as _hdf5
-from kcdc_hep.readers import parquet as _parquet
-from kcdc_hep.readers import root as _root
 from kcdc_hep.readers import text as _text
 from kcdc_hep.readers.columns import plan_columns, to_events
 from kcdc_hep.readers.sources import DEFAULT_STEP, Sources, detect, expand, open_source, resolve
@@ -99,13 +96,19 @@ def _file_partitions(path: str, step: int) -> list[Partition]:
         head = _text.read_head(fh)
         kind = detect(head, where=resolved.where)
         if kind == "root":
+            from kcdc_hep.readers import root as _root  # the binary formats' readers are imported on use
+
             n = _root.num_entries(fh if resolved.kind == "zip" else resolved.path, where=resolved.where)
             fmt: Literal["root", "other"] = "root" if resolved.kind == "file" else "other"
             return [Partition(path, a, min(a + step, n), fmt) for a in range(0, n, step)]
         if kind == "hdf5":  # read by entry range through kcdc_hep.read (chunked dataset reads)
+            from kcdc_hep.readers import hdf5 as _hdf5
+
             n = _hdf5.num_entries(resolved.path, resolved.member, where=resolved.where)
             return [Partition(path, a, min(a + step, n), "other") for a in range(0, n, step)]
         if kind == "parquet" and resolved.kind == "file":
+            from kcdc_hep.readers import parquet as _parquet
+
             n = _parquet.num_rows(resolved.path, where=resolved.where)
             return [Partition(path, a, min(a + step, n), "parquet") for a in range(0, n, step)]
         if kind == "text" and resolved.kind == "file":
@@ -167,6 +170,8 @@ def read_partition(
     if part.format == "text":
         yield _read_text_range(part, columns)
     elif part.format == "parquet":
+        from kcdc_hep.readers import parquet as _parquet
+
         yield from _parquet.chunks(
             part.source, where=part.source, columns=columns, start=part.entry_start, stop=part.entry_stop
         )
